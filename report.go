@@ -1,0 +1,277 @@
+package importer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/dumpline/importer/source"
+)
+
+// Report says what a Run did.
+type Report struct {
+	// Started and Finished bound the run.
+	Started, Finished time.Time
+	// Files has one entry per selected file, sorted by name: imported,
+	// skipped as unchanged, or failed.
+	Files []FileReport
+	// Imported, Skipped and Failed count Files by status.
+	Imported, Skipped, Failed int
+	// Entries counts the archive entries read (a plain file is one entry).
+	Entries int
+	// Statements counts the statements handed to the sink.
+	Statements int64
+	// Rows counts the rows of INSERT and COPY statements delivered.
+	Rows int64
+	// Tables holds per-table row counts, keyed by the table name as the
+	// dump writes it (see sqlparse.Statement.Table).
+	Tables map[string]TableStats
+	// SkippedStatements counts statements that a sink deliberately skipped
+	// (see ErrSkipped), by reason. Nothing is skipped without being counted.
+	SkippedStatements map[string]int64
+	// BytesIn counts bytes read from the source (compressed);
+	// BytesParsed counts bytes given to the parser (uncompressed).
+	BytesIn, BytesParsed int64
+	// Durations splits the run's time.
+	Durations Durations
+	// Errors lists the failures, each an *Error.
+	Errors []error
+}
+
+// Durations splits a run's time by stage. Extraction, parsing and loading
+// overlap on a stream, so Sink is the time spent inside the sink's methods
+// (which includes decoding the rows it reads) and the rest of a file's time
+// is reading, unpacking and splitting.
+type Durations struct {
+	Total time.Duration
+	List  time.Duration // listing the source
+	Open  time.Duration // opening files (for remote sources: until the transfer starts)
+	Sink  time.Duration // inside Sink.Begin, Load.Exec and Load.Commit
+}
+
+// TableStats are one table's figures.
+type TableStats struct {
+	Rows int64
+}
+
+// FileStatus is the outcome for one file.
+type FileStatus uint8
+
+// The file outcomes.
+const (
+	Imported FileStatus = iota + 1
+	Skipped
+	Failed
+)
+
+// String returns "imported", "skipped" or "failed".
+func (s FileStatus) String() string {
+	switch s {
+	case Imported:
+		return "imported"
+	case Skipped:
+		return "skipped"
+	case Failed:
+		return "failed"
+	}
+	return fmt.Sprintf("FileStatus(%d)", s)
+}
+
+// FileReport says what happened to one file.
+type FileReport struct {
+	File              source.File
+	Status            FileStatus
+	Entries           int
+	Statements, Rows  int64
+	BytesIn           int64
+	BytesParsed       int64
+	Tables            map[string]TableStats
+	SkippedStatements map[string]int64
+	Duration          time.Duration
+	Err               error
+}
+
+// Stage names a step of the pipeline in errors and events.
+type Stage string
+
+// The stages.
+const (
+	StageList    Stage = "list"
+	StageState   Stage = "state"
+	StageOpen    Stage = "open"
+	StageFetch   Stage = "fetch"
+	StageExtract Stage = "extract"
+	StageParse   Stage = "parse"
+	StageLoad    Stage = "load"
+	StageCommit  Stage = "commit"
+)
+
+// Error says where an import failed. Positions that do not apply are zero.
+// Its message never includes a password or other secret.
+type Error struct {
+	Stage Stage
+	// File is the source file's name; Entry the archive entry's.
+	File, Entry string
+	// Line and Column (1-based) and Offset (bytes) locate the failure in the
+	// entry's uncompressed content; for archive format errors Offset is in
+	// the file.
+	Line, Column, Offset int64
+	// Statement is the 1-based statement number within the entry.
+	Statement int64
+	// Table is the statement's table, when it has one.
+	Table string
+	// Err is the cause.
+	Err error
+}
+
+// Error implements error: "load dump.zip!data.sql:120 (byte 5531, statement 17, table t): cause".
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("importer: ")
+	b.WriteString(string(e.Stage))
+	if e.File != "" {
+		b.WriteString(" ")
+		b.WriteString(e.File)
+	}
+	if e.Entry != "" {
+		b.WriteString("!")
+		b.WriteString(e.Entry)
+	}
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+		if e.Column > 0 {
+			fmt.Fprintf(&b, ":%d", e.Column)
+		}
+	}
+	var pos []string
+	if e.Offset > 0 {
+		pos = append(pos, fmt.Sprintf("byte %d", e.Offset))
+	}
+	if e.Statement > 0 {
+		pos = append(pos, fmt.Sprintf("statement %d", e.Statement))
+	}
+	if e.Table != "" {
+		pos = append(pos, "table "+e.Table)
+	}
+	if len(pos) > 0 {
+		b.WriteString(" (" + strings.Join(pos, ", ") + ")")
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrSkipped is wrapped by the errors that Skip returns.
+var ErrSkipped = errors.New("importer: statement skipped")
+
+// SkippedError is returned by a Load's Exec to say that it deliberately did
+// not apply a statement. The pipeline counts it in
+// Report.SkippedStatements under Reason and goes on.
+type SkippedError struct {
+	Reason string
+}
+
+// Skip returns a *SkippedError for reason, for example
+// Skip("mysql LOCK TABLES has no meaning in sqlite").
+func Skip(reason string) error { return &SkippedError{Reason: reason} }
+
+// Error implements error.
+func (e *SkippedError) Error() string { return "importer: statement skipped: " + e.Reason }
+
+// Unwrap returns ErrSkipped.
+func (e *SkippedError) Unwrap() error { return ErrSkipped }
+
+// EventKind says what an Event reports.
+type EventKind uint8
+
+// The event kinds.
+const (
+	RunStarted EventKind = iota + 1
+	RunFinished
+	FileStarted
+	FileSkipped
+	FileFinished
+	FileFailed
+	EntryStarted
+	Progress
+	Log
+)
+
+var eventNames = [...]string{RunStarted: "run-started", RunFinished: "run-finished", FileStarted: "file-started",
+	FileSkipped: "file-skipped", FileFinished: "file-finished", FileFailed: "file-failed",
+	EntryStarted: "entry-started", Progress: "progress", Log: "log"}
+
+// String returns the kind's name, such as "file-started".
+func (k EventKind) String() string {
+	if int(k) < len(eventNames) && eventNames[k] != "" {
+		return eventNames[k]
+	}
+	return fmt.Sprintf("EventKind(%d)", k)
+}
+
+// Event is one report from the pipeline to its StatusTracker. Counters are
+// cumulative for the file, so a tracker only keeps the latest.
+type Event struct {
+	Kind EventKind
+	Time time.Time
+	// File and Entry name what the event is about ("" for run events).
+	File, Entry string
+	// Size is the expected total: of the file (compressed) for file events,
+	// of the entry (uncompressed) for EntryStarted; -1 or 0 when unknown.
+	Size int64
+	// BytesIn, BytesParsed, Statements and Rows are the file's counters so far.
+	BytesIn, BytesParsed, Statements, Rows int64
+	// Level, Msg and Attrs are set for Log events (Attrs as slog key-value pairs).
+	Level slog.Level
+	Msg   string
+	Attrs []any
+	// Err is set for FileFailed and for a failed RunFinished.
+	Err error
+}
+
+// counter counts bytes read; it keeps io.ReaderAt when the reader has it, so
+// that the ZIP extractor can still read in place.
+type counter struct {
+	r   io.Reader
+	n   *atomic.Int64
+	err error // first non-EOF read error, to tell source failures apart
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+type counterAt struct {
+	*counter
+	ra io.ReaderAt
+}
+
+func (c *counterAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.ra.ReadAt(p, off)
+	c.n.Add(int64(n))
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
+// countReader wraps r so that bytes read through it are added to n.
+func countReader(r io.Reader, n *atomic.Int64) (io.Reader, *counter) {
+	c := &counter{r: r, n: n}
+	if ra, ok := r.(io.ReaderAt); ok {
+		return &counterAt{counter: c, ra: ra}, c
+	}
+	return c, c
+}
