@@ -1,0 +1,77 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/dumpline/importer"
+)
+
+// progress is an importer.StatusTracker that draws a progress bar of the
+// bytes read on a terminal, and prints one line per finished file elsewhere.
+type progress struct {
+	w   io.Writer
+	bar *progressbar.ProgressBar // nil when w is not a terminal
+
+	mu    sync.Mutex
+	total int64            // sum of the sizes of the files started
+	read  map[string]int64 // bytes read per file
+}
+
+func newProgress(w io.Writer) *progress {
+	p := &progress{w: w, read: map[string]int64{}}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionSetDescription("importing"),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionThrottle(100_000_000),
+		)
+	}
+	return p
+}
+
+func (p *progress) Track(e importer.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e.Kind {
+	case importer.FileStarted:
+		if e.Size > 0 {
+			p.total += e.Size
+			if p.bar != nil {
+				p.bar.ChangeMax64(p.total)
+			}
+		}
+	case importer.Progress, importer.FileFinished, importer.FileFailed:
+		p.read[e.File] = e.BytesIn
+		if p.bar != nil {
+			var sum int64
+			for _, n := range p.read {
+				sum += n
+			}
+			p.bar.Describe(fmt.Sprintf("%s: %d rows", e.File, e.Rows))
+			p.bar.Set64(sum)
+		} else if e.Kind == importer.FileFinished {
+			fmt.Fprintf(p.w, "imported %s: %d statements, %d rows\n", e.File, e.Statements, e.Rows)
+		}
+	case importer.FileSkipped:
+		if p.bar == nil {
+			fmt.Fprintf(p.w, "skipped %s: unchanged\n", e.File)
+		}
+	}
+}
+
+func (p *progress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
