@@ -1,0 +1,108 @@
+package testdb_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/dumpline/importer/internal/testdb"
+)
+
+func TestMain(m *testing.M) { testdb.Main(m) }
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "load.sql")
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestMariaDB(t *testing.T) {
+	t.Parallel()
+	db := testdb.MariaDB(t)
+	file := writeFile(t, "CREATE TABLE t (id INT PRIMARY KEY, s TEXT);\nINSERT INTO t VALUES (1,'a'),(2,'😀');\n")
+	if err := db.LoadFile(t.Context(), file); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Open(t).QueryRowContext(t.Context(), "SELECT COUNT(*) FROM t").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("COUNT(*) = %d, want 2", n)
+	}
+	// A second database on the same (shared) server is distinct and empty.
+	db2 := testdb.MariaDB(t)
+	if db2.Name == db.Name || db2.Server != db.Server {
+		t.Errorf("second database %q on %p, first %q on %p", db2.Name, db2.Server, db.Name, db.Server)
+	}
+	// The real dump program works with the server's settings.
+	out, err := db.Server.DumpCommand(t.Context(), "--skip-dump-date", db.Name, "t").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "(2,'😀');") {
+		t.Errorf("mariadb-dump output lacks the rows:\n%s", out)
+	}
+	// A failing file is reported with the client's message.
+	bad := writeFile(t, "INSERT INTO missing VALUES (1);\n")
+	if err := db.LoadFile(t.Context(), bad); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("LoadFile(bad) = %v, want an error naming the table", err)
+	}
+	if !strings.Contains(db.Server.Version, "MariaDB") {
+		t.Errorf("Version = %q", db.Server.Version)
+	}
+}
+
+func TestPostgres(t *testing.T) {
+	t.Parallel()
+	db := testdb.Postgres(t)
+	file := writeFile(t, "CREATE TABLE t (id int PRIMARY KEY, s text);\nCOPY t (id, s) FROM stdin;\n1\ta\n2\t\\N\n\\.\n")
+	if err := db.LoadFile(t.Context(), file); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.Open(t).QueryRowContext(t.Context(), "SELECT COUNT(*) FROM t").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 2 {
+		t.Errorf("COUNT(*) = %d, want 2", n)
+	}
+	out, err := db.Server.DumpCommand(t.Context(), "--inserts", "-d", db.Name).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "INSERT INTO public.t VALUES (2, NULL);") {
+		t.Errorf("pg_dump output lacks the rows:\n%s", out)
+	}
+	bad := writeFile(t, "INSERT INTO missing VALUES (1);\n")
+	if err := db.LoadFile(t.Context(), bad); err == nil || !strings.Contains(err.Error(), "missing") {
+		t.Errorf("LoadFile(bad) = %v, want an error naming the table", err)
+	}
+}
+
+func TestSQLite(t *testing.T) {
+	t.Parallel()
+	db := testdb.SQLite(t)
+	file := writeFile(t, "CREATE TABLE t (id INTEGER PRIMARY KEY, s TEXT);\nINSERT INTO t VALUES (1,'a'),(2,'b');\n")
+	if err := db.LoadFile(t.Context(), file); err != nil {
+		t.Fatal(err)
+	}
+	out, err := db.Query(t.Context(), "SELECT COUNT(*), MAX(s) FROM t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != "2\tb\n" {
+		t.Errorf("Query = %q, want %q", out, "2\tb\n")
+	}
+	dump, err := db.Dump(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(dump), "INSERT INTO t VALUES(2,'b');") {
+		t.Errorf(".dump output lacks the rows:\n%s", dump)
+	}
+}
