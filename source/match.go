@@ -24,6 +24,12 @@ var ErrBadPattern = errors.New("source: malformed pattern")
 // A Matcher with no patterns matches every name.
 type Matcher struct {
 	pats []pattern
+	// byFirst lists, for each first byte of a name, the patterns that can
+	// match a name starting with it: those whose literal prefix starts with
+	// that byte, and those without a literal prefix.
+	byFirst [256][]uint16
+	// anyEmpty lists the patterns that can match the empty name.
+	anyEmpty []uint16
 }
 
 type tokKind uint8
@@ -47,7 +53,11 @@ type runeRange struct{ lo, hi rune }
 type pattern struct {
 	prefix, suffix string // literal text every match starts and ends with
 	minLen         int    // fewest bytes a match can have
-	toks           []token
+	exact          bool   // no wildcards: the name must equal prefix
+	// mid are the tokens between the prefix and the suffix tokens; when it
+	// is a single star (or empty), the prefix and suffix checks decide.
+	mid     []token
+	trivial bool
 }
 
 // NewMatcher compiles patterns. Brace alternatives are expanded at compile
@@ -65,6 +75,22 @@ func NewMatcher(patterns ...string) (*Matcher, error) {
 				return nil, fmt.Errorf("%w %q: %v", ErrBadPattern, p, err)
 			}
 			m.pats = append(m.pats, cp)
+		}
+	}
+	if len(m.pats) > 1<<16 {
+		return nil, fmt.Errorf("%w: too many patterns after brace expansion", ErrBadPattern)
+	}
+	for i, p := range m.pats {
+		id := uint16(i)
+		if p.minLen == 0 {
+			m.anyEmpty = append(m.anyEmpty, id)
+		}
+		if p.prefix != "" {
+			m.byFirst[p.prefix[0]] = append(m.byFirst[p.prefix[0]], id)
+			continue
+		}
+		for c := range m.byFirst {
+			m.byFirst[c] = append(m.byFirst[c], id)
 		}
 	}
 	return m, nil
@@ -88,12 +114,22 @@ func (m *Matcher) Match(name string) bool {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
 		name = name[i+1:]
 	}
-	for i := range m.pats {
+	cands := m.anyEmpty
+	if name != "" {
+		cands = m.byFirst[name[0]]
+	}
+	for _, i := range cands {
 		p := &m.pats[i]
 		if len(name) < p.minLen || !strings.HasPrefix(name, p.prefix) || !strings.HasSuffix(name, p.suffix) {
 			continue
 		}
-		if match(p.toks, name) {
+		if p.exact {
+			if len(name) == len(p.prefix) {
+				return true
+			}
+			continue
+		}
+		if p.trivial || match(p.mid, name[len(p.prefix):len(name)-len(p.suffix)]) {
 			return true
 		}
 	}
@@ -111,8 +147,20 @@ func match(toks []token, s string) bool {
 			t := &toks[ti]
 			switch t.kind {
 			case tokStar:
+				if ti == len(toks)-1 {
+					return true // a final star takes the rest
+				}
 				starT, starS = ti, si
 				ti++
+				if ti < len(toks) && toks[ti].kind == tokLit {
+					// Jump to the next place the following literal occurs.
+					j := strings.Index(s[si:], toks[ti].lit)
+					if j < 0 {
+						return false
+					}
+					starS = si + j
+					si = starS
+				}
 				continue
 			case tokLit:
 				if strings.HasPrefix(s[si:], t.lit) {
@@ -170,10 +218,11 @@ func (t *token) matchRune(r rune) bool {
 
 func compile(p string) (pattern, error) {
 	var cp pattern
+	var toks []token
 	var lit strings.Builder
 	flush := func() {
 		if lit.Len() > 0 {
-			cp.toks = append(cp.toks, token{kind: tokLit, lit: lit.String()})
+			toks = append(toks, token{kind: tokLit, lit: lit.String()})
 			cp.minLen += lit.Len()
 			lit.Reset()
 		}
@@ -183,13 +232,13 @@ func compile(p string) (pattern, error) {
 		switch c {
 		case '*':
 			flush()
-			if n := len(cp.toks); n == 0 || cp.toks[n-1].kind != tokStar {
-				cp.toks = append(cp.toks, token{kind: tokStar})
+			if n := len(toks); n == 0 || toks[n-1].kind != tokStar {
+				toks = append(toks, token{kind: tokStar})
 			}
 			i++
 		case '?':
 			flush()
-			cp.toks = append(cp.toks, token{kind: tokAny})
+			toks = append(toks, token{kind: tokAny})
 			cp.minLen++
 			i++
 		case '[':
@@ -198,7 +247,7 @@ func compile(p string) (pattern, error) {
 			if err != nil {
 				return cp, err
 			}
-			cp.toks = append(cp.toks, t)
+			toks = append(toks, t)
 			cp.minLen++
 			i += n
 		case '\\':
@@ -216,13 +265,23 @@ func compile(p string) (pattern, error) {
 		}
 	}
 	flush()
-	if n := len(cp.toks); n > 0 {
-		if cp.toks[0].kind == tokLit {
-			cp.prefix = cp.toks[0].lit
+	switch n := len(toks); {
+	case n == 0:
+		cp.exact = true
+	case n == 1 && toks[0].kind == tokLit:
+		cp.prefix, cp.exact = toks[0].lit, true
+	default:
+		mid := toks
+		if toks[0].kind == tokLit {
+			cp.prefix = toks[0].lit
+			mid = mid[1:]
 		}
-		if last := cp.toks[n-1]; last.kind == tokLit && (n > 1 || cp.prefix == "") {
+		if last := toks[n-1]; last.kind == tokLit {
 			cp.suffix = last.lit
+			mid = mid[:len(mid)-1]
 		}
+		cp.mid = mid
+		cp.trivial = len(mid) == 0 || (len(mid) == 1 && mid[0].kind == tokStar)
 	}
 	return cp, nil
 }

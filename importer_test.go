@@ -1,0 +1,329 @@
+package importer_test
+
+import (
+	"archive/zip"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.uber.org/goleak"
+
+	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/sink"
+	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/sqlparse"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// corpus returns the path of a file of the shared corpus, skipping the test
+// when the corpus is not beside the checkout.
+func corpus(t testing.TB, name string) string {
+	t.Helper()
+	p := filepath.Join("..", "shared", "corpus", name)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("corpus file %s missing: %v", p, err)
+		}
+		t.Skipf("corpus file %s missing: %v", p, err)
+	}
+	return p
+}
+
+// writeZip writes a zip archive at path with the given entries.
+func writeZip(t testing.TB, path string, entries map[string][]byte) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for name, data := range entries {
+		w, err := zw.Create(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recorder is a sink that records what it is given, safe for concurrent files.
+type recorder struct {
+	mu        sync.Mutex
+	rows      map[string]int64 // table -> rows read
+	stmts     int
+	committed []string
+	aborted   []string
+	failAt    int64 // statement number whose Exec fails (0: none)
+}
+
+func (r *recorder) Begin(ctx context.Context, t importer.Target) (importer.Load, error) {
+	return &recLoad{r: r, file: t.File.Name}, nil
+}
+
+type recLoad struct {
+	r    *recorder
+	file string
+}
+
+func (l *recLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
+	if l.r.failAt != 0 && st.Num == l.r.failAt {
+		return errors.New("refused by the test sink")
+	}
+	var n int64
+	if st.Rows != nil {
+		for {
+			_, err := st.Rows.NextRow()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			n++
+		}
+	}
+	l.r.mu.Lock()
+	defer l.r.mu.Unlock()
+	if l.r.rows == nil {
+		l.r.rows = map[string]int64{}
+	}
+	if st.Rows != nil {
+		l.r.rows[st.Table] += n
+	}
+	l.r.stmts++
+	return nil
+}
+
+func (l *recLoad) Commit(ctx context.Context) error {
+	l.r.mu.Lock()
+	defer l.r.mu.Unlock()
+	l.r.committed = append(l.r.committed, l.file)
+	return nil
+}
+
+func (l *recLoad) Abort(ctx context.Context) error {
+	l.r.mu.Lock()
+	defer l.r.mu.Unlock()
+	l.r.aborted = append(l.r.aborted, l.file)
+	return nil
+}
+
+const smallDump = "CREATE TABLE t (a INTEGER, b TEXT);\nINSERT INTO t VALUES (1,'x'),(2,'y;z');\nINSERT INTO \"u\" VALUES (3,'it''s');\n"
+
+func TestPipelineZipOfCorpusFiles(t *testing.T) {
+	dir := t.TempDir()
+	dump, err := os.ReadFile(corpus(t, "sqlite/chinook-dot-dump.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeZip(t, filepath.Join(dir, "chinook.zip"), map[string][]byte{"chinook.sql": dump})
+	if err := os.WriteFile(filepath.Join(dir, "small.sql"), []byte(smallDump), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ignored.txt"), []byte("not selected"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{}
+	p := &importer.Pipeline{Source: source.Dir(dir), Patterns: []string{"*.{zip,sql}"}, Sink: rec, Concurrency: 2}
+	rep, err := p.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{
+		"Album": 347, "Artist": 275, "Customer": 59, "Employee": 8, "Genre": 25, "Invoice": 412,
+		"InvoiceLine": 2240, "MediaType": 5, "Playlist": 18, "PlaylistTrack": 8715, "Track": 3503,
+		"t": 2, "u": 1,
+	}
+	if diff := cmp.Diff(want, rec.rows); diff != "" {
+		t.Errorf("rows the sink read (-want +got):\n%s", diff)
+	}
+	got := map[string]int64{}
+	for name, s := range rep.Tables {
+		got[name] = s.Rows
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Report.Tables (-want +got):\n%s", diff)
+	}
+	if rep.Imported != 2 || rep.Failed != 0 || len(rep.Files) != 2 || rep.Entries != 2 {
+		t.Errorf("report: imported %d failed %d files %d entries %d", rep.Imported, rep.Failed, len(rep.Files), rep.Entries)
+	}
+	if rep.BytesParsed != int64(len(dump)+len(smallDump)) {
+		t.Errorf("BytesParsed = %d, want %d", rep.BytesParsed, len(dump)+len(smallDump))
+	}
+	if rep.BytesIn <= 0 || rep.Statements != int64(rec.stmts) {
+		t.Errorf("BytesIn %d, Statements %d (sink saw %d)", rep.BytesIn, rep.Statements, rec.stmts)
+	}
+	if len(rec.committed) != 2 || len(rec.aborted) != 0 {
+		t.Errorf("committed %v, aborted %v", rec.committed, rec.aborted)
+	}
+}
+
+func TestPipelineSyntaxErrorIsLocated(t *testing.T) {
+	dir := t.TempDir()
+	bad := "CREATE TABLE t (a TEXT);\nINSERT INTO t VALUES ('ok');\nINSERT INTO t VALUES ('never closed);\n"
+	writeZip(t, filepath.Join(dir, "bad.zip"), map[string][]byte{"dump/bad.sql": []byte(bad)})
+	rec := &recorder{}
+	p := &importer.Pipeline{Source: source.Dir(dir), Sink: rec, Dialect: sqlparse.SQLite}
+	rep, err := p.Run(context.Background())
+	var ie *importer.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want an *importer.Error", err)
+	}
+	if ie.File != "bad.zip" || ie.Entry != "dump/bad.sql" || ie.Line != 3 || !errors.Is(err, sqlparse.ErrSyntax) {
+		t.Errorf("error %q: file %q entry %q line %d", err, ie.File, ie.Entry, ie.Line)
+	}
+	if !strings.Contains(err.Error(), "bad.zip!dump/bad.sql:3") {
+		t.Errorf("message %q does not name the place", err)
+	}
+	if len(rec.committed) != 0 || len(rec.aborted) != 1 {
+		t.Errorf("committed %v, aborted %v", rec.committed, rec.aborted)
+	}
+	if rep.Failed != 1 || len(rep.Errors) != 1 {
+		t.Errorf("report: failed %d, errors %v", rep.Failed, rep.Errors)
+	}
+}
+
+func TestPipelineSinkErrorAbortsTheFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "small.sql"), []byte(smallDump), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := &recorder{failAt: 2}
+	p := &importer.Pipeline{Source: source.Dir(dir), Sink: rec}
+	_, err := p.Run(context.Background())
+	var ie *importer.Error
+	if !errors.As(err, &ie) || ie.Stage != importer.StageLoad || ie.Statement != 2 || ie.Line != 2 || ie.Table != "t" {
+		t.Fatalf("err = %v (%+v)", err, ie)
+	}
+	if len(rec.aborted) != 1 || len(rec.committed) != 0 {
+		t.Errorf("committed %v, aborted %v", rec.committed, rec.aborted)
+	}
+}
+
+type skipper struct{}
+
+func (skipper) Begin(ctx context.Context, t importer.Target) (importer.Load, error) {
+	return sink.Func(func(ctx context.Context, st *sqlparse.Statement) error {
+		if st.Kind == sqlparse.Other {
+			return importer.Skip("test skips DDL")
+		}
+		return nil
+	}).Begin(ctx, t)
+}
+
+func TestPipelineCountsSkippedStatementsAndUnreadRows(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "small.sql"), []byte(smallDump), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := &importer.Pipeline{Source: source.Dir(dir), Sink: skipper{}}
+	rep, err := p.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SkippedStatements["test skips DDL"] != 1 {
+		t.Errorf("SkippedStatements = %v", rep.SkippedStatements)
+	}
+	// The sink read no rows; the pipeline still decodes and counts them.
+	if rep.Rows != 3 {
+		t.Errorf("Rows = %d, want 3", rep.Rows)
+	}
+}
+
+// memState is a State in memory.
+type memState struct{ seen map[string]bool }
+
+func (s *memState) Unchanged(ctx context.Context, f source.File) (bool, error) {
+	return s.seen[f.Name], nil
+}
+
+func (s *memState) Record(ctx context.Context, f source.File) error {
+	s.seen[f.Name] = true
+	return nil
+}
+
+func TestPipelineSkipsUnchangedFiles(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.sql", "b.sql"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(smallDump), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := &memState{seen: map[string]bool{"a.sql": true}}
+	p := &importer.Pipeline{Source: source.Dir(dir), State: st}
+	rep, err := p.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Imported != 1 || rep.Skipped != 1 || rep.Files[0].Status != importer.Skipped || rep.Files[1].Status != importer.Imported {
+		t.Errorf("report %+v", rep.Files)
+	}
+	if !st.seen["b.sql"] {
+		t.Error("b.sql not recorded")
+	}
+}
+
+// blockingSink blocks in Exec until the context is cancelled.
+type blockingSink struct{ started chan struct{} }
+
+func (b blockingSink) Begin(ctx context.Context, t importer.Target) (importer.Load, error) {
+	return sink.Func(func(ctx context.Context, st *sqlparse.Statement) error {
+		select {
+		case b.started <- struct{}{}:
+		default:
+		}
+		<-ctx.Done()
+		return ctx.Err()
+	}).Begin(ctx, t)
+}
+
+func TestPipelineCancel(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.sql", "b.sql", "c.sql"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(smallDump), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	bs := blockingSink{started: make(chan struct{}, 1)}
+	p := &importer.Pipeline{Source: source.Dir(dir), Sink: bs}
+	go func() {
+		<-bs.started
+		cancel()
+	}()
+	_, err := p.Run(ctx)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	// goleak in TestMain checks that no goroutine outlived Run.
+}
+
+func TestPipelineNeedsASource(t *testing.T) {
+	if _, err := (&importer.Pipeline{}).Run(context.Background()); err == nil {
+		t.Fatal("Run without a Source succeeded")
+	}
+}
+
+func TestPipelineBadPattern(t *testing.T) {
+	p := &importer.Pipeline{Source: source.Dir(t.TempDir()), Patterns: []string{"[a-"}}
+	if _, err := p.Run(context.Background()); !errors.Is(err, source.ErrBadPattern) {
+		t.Fatalf("err = %v, want ErrBadPattern", err)
+	}
+}
