@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/source"
+)
+
+func TestCSVSink(t *testing.T) {
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "shop.sql")
+	if err := os.WriteFile(dump, []byte("CREATE TABLE `items` (id int, name text);\nINSERT INTO `items` (`id`,`name`) VALUES (1,'a,b'),(2,NULL);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	p := &importer.Pipeline{Source: source.LocalFile(dump), Sink: &CSVSink{Dir: out}}
+	rep, err := p.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SkippedStatements["not a row statement: the CSV sink keeps only rows"] != 1 {
+		t.Errorf("skipped: %v", rep.SkippedStatements)
+	}
+	f, err := os.Open(filepath.Join(out, "shop_sql", "items.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 3 || recs[0][1] != "name" || recs[1][1] != "a,b" || recs[2][1] != `\N` {
+		t.Errorf("csv = %q", recs)
+	}
+
+	// A failing import leaves the previous output as it was.
+	if err := os.WriteFile(dump, []byte("INSERT INTO `items` VALUES (3,'c'),(4,'unterminated);\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Run(context.Background()); err == nil {
+		t.Fatal("a malformed dump was imported")
+	}
+	again, err := os.ReadFile(filepath.Join(out, "shop_sql", "items.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "id,name\n1,\"a,b\"\n2,\\N\n"; string(again) != want {
+		t.Errorf("after a failed import: %q, want %q", again, want)
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 {
+		t.Errorf("staging left behind: %v", entries)
+	}
+}
