@@ -322,3 +322,24 @@ func TestPipelineBadPattern(t *testing.T) {
 		t.Fatalf("err = %v, want ErrBadPattern", err)
 	}
 }
+
+// BenchmarkPipelineDryRun runs the whole pipeline (zip, parser, row decoder,
+// counting) on the bundled Chinook sample with a nil sink.
+func BenchmarkPipelineDryRun(b *testing.B) {
+	dir := b.TempDir()
+	zipped, err := os.ReadFile("examples/quickstart/testdata/chinook.zip")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "chinook.zip"), zipped, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	p := &importer.Pipeline{Source: source.Dir(dir)}
+	b.SetBytes(1047026)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
