@@ -1,0 +1,341 @@
+package source_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/sftptest"
+)
+
+var (
+	_ interface {
+		List(context.Context) ([]source.File, error)
+	} = (*source.SFTP)(nil)
+	_ interface {
+		Record(context.Context, source.File) error
+	} = (*source.JSONState)(nil)
+)
+
+// evilName is a file name that runs a command if a shell ever sees it
+// unquoted.
+const evilName = "x$(touch PWNED)'; y.sql"
+
+// randomFile writes n pseudo-random bytes to dir/name and returns their
+// sha256.
+func randomFile(t testing.TB, dir, name string, n int64) [32]byte {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	r := rand.NewChaCha8([32]byte{byte(n), 1, 2, 3})
+	if _, err := io.CopyN(io.MultiWriter(f, h), r, n); err != nil {
+		t.Fatal(err)
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum
+}
+
+func names(files []source.File) []string {
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func readAll(t testing.TB, src *source.SFTP, f source.File) []byte {
+	t.Helper()
+	rc, err := src.Open(context.Background(), f)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", f.Name, err)
+	}
+	defer rc.Close()
+	var buf bytes.Buffer
+	// A plain Read loop, as a decompressor would do.
+	b := make([]byte, 32<<10)
+	for {
+		n, err := rc.Read(b)
+		buf.Write(b[:n])
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("Read(%s): %v", f.Name, err)
+		}
+	}
+	return buf.Bytes()
+}
+
+func find(t testing.TB, files []source.File, name string) source.File {
+	t.Helper()
+	for _, f := range files {
+		if f.Name == name {
+			return f
+		}
+	}
+	t.Fatalf("%q not listed in %q", name, names(files))
+	return source.File{}
+}
+
+func makeTree(t testing.TB) string {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "sub", "deeper"), 0o755)
+	for name, body := range map[string]string{
+		"a.sql":            "select 1;\n",
+		"b.sql.gz":         "not really gz",
+		"notes.txt":        "hello",
+		evilName:           "evil;\n",
+		"sub/c.sql":        "select 3;\n",
+		"sub/deeper/d.sql": "select 4;\n",
+		"sub/deeper/e.txt": "e",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestSFTPTestServer(t *testing.T) {
+	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+		t.Run([]string{"auto", "sftp", "scp"}[proto], func(t *testing.T) {
+			dir := makeTree(t)
+			srv := sftptest.NewServer(t, dir)
+			ctx := context.Background()
+
+			src := srv.Source("/")
+			src.Protocol = proto
+			defer src.Close()
+			files, err := src.List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"a.sql", "b.sql.gz", "notes.txt", evilName}
+			if got := names(files); !slices.Equal(got, want) {
+				t.Fatalf("List = %q, want %q", got, want)
+			}
+			f := find(t, files, evilName)
+			if f.Size != 6 || f.ModTime.IsZero() {
+				t.Errorf("listed %+v", f)
+			}
+			if got := readAll(t, src, f); string(got) != "evil;\n" {
+				t.Errorf("content %q", got)
+			}
+
+			rsrc := srv.Source("/")
+			rsrc.Protocol, rsrc.Recursive, rsrc.Patterns = proto, true, []string{"[a-z].sql"}
+			defer rsrc.Close()
+			files, err = rsrc.List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = []string{"a.sql", "sub/c.sql", "sub/deeper/d.sql"}
+			if got := names(files); !slices.Equal(got, want) {
+				t.Fatalf("recursive List = %q, want %q", got, want)
+			}
+			if got := readAll(t, rsrc, find(t, files, "sub/deeper/d.sql")); string(got) != "select 4;\n" {
+				t.Errorf("content %q", got)
+			}
+
+			one := srv.Source("sub/c.sql")
+			one.Protocol = proto
+			defer one.Close()
+			files, err = one.List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := names(files); !slices.Equal(got, []string{"c.sql"}) {
+				t.Fatalf("single file List = %q", got)
+			}
+			if got := readAll(t, one, files[0]); string(got) != "select 3;\n" {
+				t.Errorf("content %q", got)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "PWNED")); err == nil {
+				t.Fatal("a command ran")
+			}
+		})
+	}
+}
+
+func TestSFTPFallbackToSCP(t *testing.T) {
+	dir := makeTree(t)
+	srv := sftptest.NewServer(t, dir, sftptest.WithoutSFTP())
+	src := srv.Source("")
+	defer src.Close()
+	files, err := src.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := src.Open(context.Background(), find(t, files, "a.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	if _, ok := rc.(io.ReaderAt); ok {
+		t.Error("an SCP reader claims random access")
+	}
+	b, err := io.ReadAll(rc)
+	if err != nil || string(b) != "select 1;\n" {
+		t.Fatalf("ReadAll = %q, %v", b, err)
+	}
+
+	forced := srv.Source("")
+	forced.Protocol = source.ProtocolSFTP
+	defer forced.Close()
+	if _, err := forced.List(context.Background()); !errors.Is(err, source.ErrSFTPUnavailable) {
+		t.Fatalf("forced SFTP: %v, want ErrSFTPUnavailable", err)
+	}
+}
+
+func TestSFTPReaderAt(t *testing.T) {
+	dir := t.TempDir()
+	sum := randomFile(t, dir, "big.bin", 3<<20+12345)
+	srv := sftptest.NewServer(t, dir)
+	src := srv.Source("/")
+	defer src.Close()
+	ctx := context.Background()
+	files, err := src.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := src.Open(ctx, files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	ra, ok := rc.(io.ReaderAt)
+	if !ok {
+		t.Fatal("SFTP reader is not an io.ReaderAt")
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(ra, 0, files[0].Size)); err != nil {
+		t.Fatal(err)
+	}
+	if [32]byte(h.Sum(nil)) != sum {
+		t.Fatal("ReadAt content differs")
+	}
+	b := make([]byte, 100)
+	if n, err := ra.ReadAt(b, files[0].Size-10); n != 10 || err != io.EOF {
+		t.Fatalf("ReadAt at end = %d, %v", n, err)
+	}
+}
+
+func TestSFTPShortPacketGuard(t *testing.T) {
+	dir := t.TempDir()
+	sum := randomFile(t, dir, "big.bin", 2<<20+7)
+	// The server serves 32 KiB per read; the client asks for 128 KiB.
+	srv := sftptest.NewServer(t, dir, sftptest.MaxPacket(32768))
+	src := srv.Source("/")
+	src.MaxPacket = 128 << 10
+	defer src.Close()
+	ctx := context.Background()
+	files, err := src.List(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := src.Open(ctx, files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.Copy(io.Discard, rc)
+	rc.Close()
+	if !errors.Is(err, source.ErrShortRead) {
+		t.Fatalf("io.Copy: %v, want ErrShortRead", err)
+	}
+	// ReadAt copes with short replies by asking for the rest.
+	rc, err = src.Open(ctx, files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(rc.(io.ReaderAt), 0, files[0].Size)); err != nil {
+		t.Fatal(err)
+	}
+	if [32]byte(h.Sum(nil)) != sum {
+		t.Fatal("ReadAt content differs")
+	}
+}
+
+func TestSFTPResumeAfterCut(t *testing.T) {
+	dir := t.TempDir()
+	sum := randomFile(t, dir, "big.bin", 4<<20)
+	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+		t.Run([]string{"auto", "sftp", "scp"}[proto], func(t *testing.T) {
+			// SFTP resumes at the offset, so every connection may be cut;
+			// SCP restarts from the start, so only the first three are.
+			conns := 0
+			if proto == source.ProtocolSCP {
+				conns = 3
+			}
+			srv := sftptest.NewServer(t, dir, sftptest.CutAfter(1<<20+rand.Int64N(1<<20), conns))
+			src := srv.Source("/")
+			src.Protocol = proto
+			src.Retries = 3
+			defer src.Close()
+			ctx := context.Background()
+			files, err := src.List(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := readAll(t, src, files[0])
+			if sha256.Sum256(got) != sum {
+				t.Fatalf("resumed download differs (%d bytes)", len(got))
+			}
+		})
+	}
+}
+
+func TestSFTPAuth(t *testing.T) {
+	dir := makeTree(t)
+	srv := sftptest.NewServer(t, dir)
+	ctx := context.Background()
+	keyFile := filepath.Join(t.TempDir(), "id")
+	os.WriteFile(keyFile, srv.ClientKeyPEM, 0o600)
+
+	bad := srv.Source("/")
+	bad.Password = "wrong-secret-123"
+	defer bad.Close()
+	_, err := bad.List(ctx)
+	if err == nil {
+		t.Fatal("wrong password accepted")
+	}
+	if strings.Contains(err.Error(), "wrong-secret-123") {
+		t.Fatalf("error shows the password: %v", err)
+	}
+
+	byKey := srv.Source("/")
+	byKey.Password, byKey.KeyFiles = "", []string{keyFile}
+	defer byKey.Close()
+	if _, err := byKey.List(ctx); err != nil {
+		t.Fatalf("key auth: %v", err)
+	}
+
+	pinned := srv.Source("/")
+	pinned.HostKeyCallback, pinned.HostKeyFingerprint = nil, srv.Fingerprint()
+	defer pinned.Close()
+	if _, err := pinned.List(ctx); err != nil {
+		t.Fatalf("pinned fingerprint: %v", err)
+	}
+	wrong := srv.Source("/")
+	wrong.HostKeyCallback, wrong.HostKeyFingerprint = nil, "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	defer wrong.Close()
+	if _, err := wrong.List(ctx); !errors.Is(err, source.ErrHostKeyMismatch) {
+		t.Fatalf("wrong fingerprint: %v, want ErrHostKeyMismatch", err)
+	}
+}
