@@ -112,6 +112,12 @@ type Statement struct {
 	Offset int64
 	// Num is the 1-based number of the statement in its input.
 	Num int64
+	// Trailer is, for an Insert statement, the text that follows its last
+	// row tuple up to the delimiter, such as "ON DUPLICATE KEY UPDATE a=a"
+	// or "ON CONFLICT DO NOTHING"; empty when the statement has none. Rows
+	// are streamed, so Trailer is only known once Rows.NextRow has returned
+	// io.EOF; it stays valid until the next statement is read.
+	Trailer []byte
 }
 
 // RowReader yields rows one at a time.

@@ -1,0 +1,152 @@
+package sqlparse
+
+import (
+	"bytes"
+	"io"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+)
+
+// detect guesses the dialect of a dump from its first bytes: first from the
+// header that mysqldump, mariadb-dump, phpMyAdmin, pg_dump and the sqlite3
+// shell write, then by weighing dialect-specific content. It returns MySQL
+// when in doubt.
+func detect(b []byte) Dialect {
+	head := b[:min(len(b), 4096)]
+	switch {
+	case hasFold(head, "-- MySQL dump"), hasFold(head, "-- MariaDB dump"),
+		bytes.HasPrefix(head, []byte("/*M!999999")), hasFold(head, "-- phpMyAdmin SQL Dump"),
+		hasFold(head, "-- Server version"):
+		return MySQL
+	case hasFold(head, "-- PostgreSQL database dump"), hasFold(head, "-- Dumped by pg_dump"):
+		return Postgres
+	case bytes.HasPrefix(head, []byte("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;")):
+		return SQLite
+	}
+	var my, pg, lite int
+	add := func(n *int, w int, pats ...string) {
+		for _, p := range pats {
+			if hasFold(b, p) {
+				*n += w
+			}
+		}
+	}
+	add(&my, 3, "ENGINE=", "AUTO_INCREMENT", "/*!", "LOCK TABLES", "DELIMITER ", "UNLOCK TABLES", "SET NAMES", "CHARSET=")
+	if bytes.IndexByte(b, '`') >= 0 {
+		my += 5
+	}
+	add(&pg, 5, "\nCOPY ", "FROM stdin;", "SET search_path", "$$", "\n\\connect", "\n\\c ", "pg_catalog", "::", "SERIAL", "OWNER TO", "standard_conforming_strings")
+	add(&lite, 5, "PRAGMA", "BEGIN TRANSACTION", "AUTOINCREMENT")
+	if bytes.Contains(b, []byte("\n\\c ")) || bytes.HasPrefix(b, []byte("\\c")) {
+		pg += 5
+	}
+	if bytes.Contains(b, []byte("CREATE TABLE [")) || bytes.Contains(b, []byte("CREATE TABLE \"")) && pg == 0 {
+		lite += 3
+	}
+	switch {
+	case pg > my && pg >= lite:
+		return Postgres
+	case lite > my && lite > pg:
+		return SQLite
+	}
+	return MySQL
+}
+
+// hasFold reports whether b contains pat, ignoring ASCII case.
+func hasFold(b []byte, pat string) bool { return indexFold(b, pat) >= 0 }
+
+// indexFold returns the index of the first instance of the ASCII pattern
+// pat in b, ignoring case, or -1.
+func indexFold(b []byte, pat string) int {
+	if len(pat) == 0 {
+		return 0
+	}
+	c0 := pat[0]
+	lo, up := lower(c0), upper(c0)
+	for i := 0; i+len(pat) <= len(b); {
+		j := bytes.IndexByte(b[i:len(b)-len(pat)+1], lo)
+		if lo != up {
+			if k := bytes.IndexByte(b[i:len(b)-len(pat)+1], up); k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
+		}
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if equalFold(b[i:i+len(pat)], pat) {
+			return i
+		}
+		i++
+	}
+	return -1
+}
+
+// equalFold reports whether b equals the ASCII string s, ignoring case.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if lower(b[i]) != lower(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasPrefixFold reports whether b starts with the ASCII string s, ignoring case.
+func hasPrefixFold(b []byte, s string) bool {
+	return len(b) >= len(s) && equalFold(b[:len(s)], s)
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+func upper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
+}
+
+// looksUTF16 reports whether b looks like UTF-16 text without a byte order
+// mark: most of its first bytes alternate with zero bytes.
+func looksUTF16(b []byte) bool {
+	b = b[:min(len(b), 512)]
+	if len(b) < 8 {
+		return false
+	}
+	var even, odd int
+	for i, c := range b {
+		if c == 0 {
+			if i%2 == 0 {
+				even++
+			} else {
+				odd++
+			}
+		}
+	}
+	half := len(b) / 2
+	return even > half*3/4 || odd > half*3/4
+}
+
+// startUTF16 makes the reader decode its input, which starts with a UTF-16
+// byte order mark, to UTF-8.
+func (r *Reader) startUTF16() error {
+	head := append([]byte(nil), r.buf[:r.end]...)
+	var src io.Reader = bytes.NewReader(head)
+	if !r.eof {
+		src = io.MultiReader(src, r.src)
+	}
+	dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
+	r.src = transform.NewReader(src, dec)
+	r.end, r.pos, r.eof = 0, 0, false
+	r.started = false
+	return nil
+}

@@ -1,0 +1,73 @@
+package sqlparse
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestParseReturnsCallbackErrorUnchanged(t *testing.T) {
+	sentinel := errors.New("stop here")
+	var p Parser
+	n := 0
+	err := p.Parse(context.Background(), strings.NewReader("SELECT 1; SELECT 2; SELECT 3;"), MySQL, func(st *Statement) error {
+		n++
+		if n == 2 {
+			return sentinel
+		}
+		return nil
+	})
+	if err != sentinel {
+		t.Fatalf("Parse returned %v, want the callback's error unchanged", err)
+	}
+}
+
+func TestParseChecksUnreadRows(t *testing.T) {
+	var p Parser
+	var seen []string
+	err := p.Parse(context.Background(), strings.NewReader("INSERT INTO t VALUES (1),(2),(3 4;\nSELECT 1;"), MySQL, func(st *Statement) error {
+		seen = append(seen, string(st.Text))
+		return nil // rows not read
+	})
+	var e *Error
+	if !errors.As(err, &e) || !errors.Is(err, ErrSyntax) {
+		t.Fatalf("Parse returned %v, want a *Error wrapping ErrSyntax", err)
+	}
+	if e.Line != 1 || e.Statement != 1 {
+		t.Errorf("error at line %d statement %d, want line 1 statement 1: %v", e.Line, e.Statement, e)
+	}
+	if len(seen) != 1 {
+		t.Errorf("callback saw %q, want only the INSERT", seen)
+	}
+}
+
+func TestParseCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var p Parser
+	err := p.Parse(ctx, strings.NewReader("SELECT 1; SELECT 2; SELECT 3;"), MySQL, func(st *Statement) error {
+		cancel()
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Parse returned %v, want context.Canceled", err)
+	}
+}
+
+func TestParseReadError(t *testing.T) {
+	boom := errors.New("disk on fire")
+	var p Parser
+	err := p.Parse(context.Background(), io.MultiReader(strings.NewReader("SELECT 1; SELECT"), errReader{boom}), MySQL, func(st *Statement) error { return nil })
+	if !errors.Is(err, boom) {
+		t.Fatalf("Parse returned %v, want the read error", err)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("Parse returned %T, want *Error", err)
+	}
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }

@@ -1,0 +1,473 @@
+package sqlparse
+
+import (
+	"bytes"
+)
+
+// Scanning helpers. They work on b = r.buf[:r.end] and return errNeedMore
+// when b ends before the item they scan does and the input has more; at the
+// end of the input they report an unterminated item as a syntax error.
+
+// spaceTab marks ASCII white space.
+var spaceTab = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': true, '\v': true}
+
+// identTab marks the bytes of unquoted identifiers and keywords.
+var identTab = func() (t [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = true, true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	t['_'], t['$'] = true, true
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	return t
+}()
+
+// skipQuoted returns the index just after the string, quoted identifier or
+// bracketed name that starts with the quote at b[i], or -1 if b ends first.
+// With bs, a backslash escapes the next byte; a doubled quote always stands
+// for one quote.
+func skipQuoted(b []byte, i int, q byte, bs, eof bool) int {
+	j := i + 1
+	for {
+		k := bytes.IndexByte(b[j:], q)
+		if k < 0 {
+			return -1
+		}
+		j += k
+		if bs && b[j-1] == '\\' {
+			n := 1
+			for p := j - 2; p > i && b[p] == '\\'; p-- {
+				n++
+			}
+			if n&1 == 1 {
+				j++
+				continue
+			}
+		}
+		if j+1 >= len(b) {
+			if eof {
+				return j + 1
+			}
+			return -1
+		}
+		if b[j+1] == q {
+			j += 2
+			continue
+		}
+		return j + 1
+	}
+}
+
+// backslashes reports whether a string starting with the quote at b[i]
+// takes backslash escapes in the reader's dialect and settings.
+func (r *Reader) backslashes(b []byte, i int) bool {
+	switch r.dialect {
+	case MySQL:
+		return !r.noBackslash
+	case Postgres:
+		if b[i] != '\'' {
+			return false
+		}
+		if !r.stdStrings {
+			return true
+		}
+		return i > 0 && (b[i-1] == 'E' || b[i-1] == 'e') && (i == 1 || !identTab[b[i-2]])
+	}
+	return false
+}
+
+// skipString skips the quoted item at b[i] (', ", ` or [).
+func (r *Reader) skipString(b []byte, i int) (int, error) {
+	c := b[i]
+	var j int
+	switch c {
+	case '[':
+		k := bytes.IndexByte(b[i+1:], ']')
+		if k < 0 {
+			j = -1
+		} else {
+			j = i + 1 + k + 1
+		}
+	case '`':
+		j = skipQuoted(b, i, c, false, r.eof)
+	default:
+		j = skipQuoted(b, i, c, r.backslashes(b, i), r.eof)
+	}
+	if j < 0 {
+		if r.eof {
+			what := "string"
+			if c == '`' || c == '[' || c == '"' && r.dialect != MySQL {
+				what = "quoted identifier"
+			}
+			return 0, r.errAt(i, "unterminated "+what)
+		}
+		return 0, errNeedMore
+	}
+	return j, nil
+}
+
+// comment reports whether a comment starts at b[i] and returns the index
+// after it. MySQL conditional comments (/*! and /*M!) are code, not
+// comments.
+func (r *Reader) comment(b []byte, i int) (int, bool, error) {
+	c := b[i]
+	switch c {
+	case '-':
+		if i+1 >= len(b) {
+			if r.eof {
+				return i, false, nil
+			}
+			return 0, false, errNeedMore
+		}
+		if b[i+1] != '-' {
+			return i, false, nil
+		}
+		if r.dialect == MySQL {
+			// "--" starts a comment only before white space or a control byte.
+			if i+2 >= len(b) {
+				if !r.eof {
+					return 0, false, errNeedMore
+				}
+			} else if b[i+2] > ' ' {
+				return i, false, nil
+			}
+		}
+		j, err := r.lineEnd(b, i)
+		return j, true, err
+	case '#':
+		if r.dialect != MySQL {
+			return i, false, nil
+		}
+		j, err := r.lineEnd(b, i)
+		return j, true, err
+	case '/':
+		if i+1 >= len(b) {
+			if r.eof {
+				return i, false, nil
+			}
+			return 0, false, errNeedMore
+		}
+		if b[i+1] != '*' {
+			return i, false, nil
+		}
+		if r.dialect == MySQL {
+			if i+3 >= len(b) && !r.eof {
+				return 0, false, errNeedMore
+			}
+			if i+2 < len(b) && b[i+2] == '!' || i+3 < len(b) && b[i+2] == 'M' && b[i+3] == '!' {
+				return i, false, nil
+			}
+		}
+		j, err := r.blockEnd(b, i)
+		return j, true, err
+	}
+	return i, false, nil
+}
+
+// lineEnd returns the index after the newline that ends the line holding
+// b[i], or len(b) at the end of the input.
+func (r *Reader) lineEnd(b []byte, i int) (int, error) {
+	k := bytes.IndexByte(b[i:], '\n')
+	if k < 0 {
+		if r.eof {
+			return len(b), nil
+		}
+		return 0, errNeedMore
+	}
+	return i + k + 1, nil
+}
+
+// blockEnd returns the index after the /* */ comment that starts at b[i].
+// PostgreSQL comments nest.
+func (r *Reader) blockEnd(b []byte, i int) (int, error) {
+	j := i + 2
+	depth := 1
+	for {
+		k := bytes.IndexByte(b[j:], '/')
+		if k < 0 {
+			break
+		}
+		j += k
+		if j > 0 && b[j-1] == '*' && j-1 >= i+2 {
+			depth--
+			if depth == 0 || r.dialect != Postgres {
+				return j + 1, nil
+			}
+			j++
+			continue
+		}
+		if r.dialect == Postgres && j+1 < len(b) && b[j+1] == '*' {
+			depth++
+			j += 2
+			continue
+		}
+		j++
+	}
+	if r.eof {
+		return 0, r.errAt(i, "unterminated comment")
+	}
+	return 0, errNeedMore
+}
+
+// sp skips white space and comments from b[i].
+func (r *Reader) sp(b []byte, i int) (int, error) {
+	for {
+		for i < len(b) && spaceTab[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			if r.eof {
+				return i, nil
+			}
+			return 0, errNeedMore
+		}
+		j, ok, err := r.comment(b, i)
+		if err != nil || !ok {
+			return j, err
+		}
+		i = j
+	}
+}
+
+// spCond is sp for VALUES lists: it also skips the markers of MySQL
+// conditional comments, /*!NNNNN and */, whose content is code, counting
+// them in *cond.
+func (r *Reader) spCond(b []byte, i int, cond *int) (int, error) {
+	for {
+		for i < len(b) && spaceTab[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			if r.eof {
+				return i, nil
+			}
+			return 0, errNeedMore
+		}
+		c := b[i]
+		if c == '/' && r.dialect == MySQL && i+2 < len(b) && b[i+1] == '*' && (b[i+2] == '!' || b[i+2] == 'M') {
+			j := i + 3
+			if b[i+2] == 'M' {
+				if j >= len(b) {
+					if !r.eof {
+						return 0, errNeedMore
+					}
+				} else if b[j] == '!' {
+					j++
+				}
+			}
+			if j <= len(b) && b[j-1] == '!' {
+				for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+					j++
+				}
+				if j >= len(b) && !r.eof {
+					return 0, errNeedMore
+				}
+				*cond++
+				i = j
+				continue
+			}
+		}
+		if c == '*' && *cond > 0 {
+			if i+1 >= len(b) {
+				if !r.eof {
+					return 0, errNeedMore
+				}
+			} else if b[i+1] == '/' {
+				*cond--
+				i += 2
+				continue
+			}
+		}
+		j, ok, err := r.comment(b, i)
+		if err != nil || !ok {
+			return j, err
+		}
+		i = j
+	}
+}
+
+// isDelim reports whether the delimiter starts at b[i].
+func (r *Reader) isDelim(b []byte, i int) (bool, error) {
+	d := r.delim
+	if b[i] != d[0] {
+		return false, nil
+	}
+	if len(d) == 1 {
+		return true, nil
+	}
+	if len(b)-i < len(d) {
+		if r.eof {
+			return false, nil
+		}
+		return false, errNeedMore
+	}
+	return bytes.Equal(b[i:i+len(d)], d), nil
+}
+
+// dollar returns the end of the PostgreSQL dollar-quoted string that starts
+// at b[i], or i+1 if b[i] does not start one.
+func (r *Reader) dollar(b []byte, i int) (int, error) {
+	if i > 0 && identTab[b[i-1]] {
+		return i + 1, nil // part of an identifier such as a$b
+	}
+	j := i + 1
+	for j < len(b) && identTab[b[j]] && b[j] != '$' {
+		j++
+	}
+	if j >= len(b) {
+		if r.eof {
+			return len(b), nil
+		}
+		return 0, errNeedMore
+	}
+	if b[j] != '$' || j > i+1 && '0' <= b[i+1] && b[i+1] <= '9' {
+		return i + 1, nil // $1 parameter or lone $
+	}
+	tag := b[i : j+1]
+	k := bytes.Index(b[j+1:], tag)
+	if k < 0 {
+		if r.eof {
+			return 0, r.errAt(i, "unterminated dollar-quoted string")
+		}
+		return 0, errNeedMore
+	}
+	return j + 1 + k + len(tag), nil
+}
+
+// scanStmt finds the end of the statement whose text continues at b[i]. It
+// returns the index where its text ends (at the delimiter) and the index
+// after the delimiter. At the end of the input the statement ends there.
+// With useLine, a newline also ends the statement (MySQL's USE command);
+// with trigger, a delimiter ends it only after "; END" (SQLite triggers).
+func (r *Reader) scanStmt(i int, useLine, trigger bool) (int, int, error) {
+	b := r.buf[:r.end]
+	d0 := r.delim[0]
+	depth := 0
+	for {
+		if useLine {
+			for i < len(b) && !r.special[b[i]] && b[i] != '\n' {
+				i++
+			}
+		} else {
+			for i < len(b) && !r.special[b[i]] {
+				i++
+			}
+		}
+		if i >= len(b) {
+			if r.eof {
+				return len(b), len(b), nil
+			}
+			return 0, 0, errNeedMore
+		}
+		c := b[i]
+		if c == d0 && depth == 0 {
+			ok, err := r.isDelim(b, i)
+			if err != nil {
+				return 0, 0, err
+			}
+			if ok && (!trigger || triggerEnd(b, i)) {
+				return i, i + len(r.delim), nil
+			}
+		}
+		switch c {
+		case '\n':
+			return i, i + 1, nil
+		case '\'', '"', '`', '[':
+			j, err := r.skipString(b, i)
+			if err != nil {
+				return 0, 0, err
+			}
+			i = j
+		case '-', '#':
+			j, ok, err := r.comment(b, i)
+			if err != nil {
+				return 0, 0, err
+			}
+			if ok {
+				i = j
+			} else {
+				i++
+			}
+		case '/':
+			j, ok, err := r.comment(b, i)
+			if err != nil {
+				return 0, 0, err
+			}
+			switch {
+			case ok:
+				i = j
+			case r.dialect == MySQL && i+2 < len(b) && b[i+1] == '*':
+				i += 3 // conditional comment: its content is code
+			default:
+				i++
+			}
+		case '$':
+			if r.dialect != Postgres {
+				i++
+				continue
+			}
+			j, err := r.dollar(b, i)
+			if err != nil {
+				return 0, 0, err
+			}
+			i = j
+		case '(':
+			if r.dialect == Postgres {
+				depth++
+			}
+			i++
+		case ')':
+			if depth > 0 {
+				depth--
+			}
+			i++
+		default:
+			i++
+		}
+	}
+}
+
+// triggerEnd reports whether the delimiter at b[i] ends a SQLite CREATE
+// TRIGGER statement: it must follow "; END".
+func triggerEnd(b []byte, i int) bool {
+	j := i
+	for j > 0 && spaceTab[b[j-1]] {
+		j--
+	}
+	if j < 3 || !equalFold(b[j-3:j], "end") || j > 3 && identTab[b[j-4]] {
+		return false
+	}
+	j -= 3
+	for j > 0 && spaceTab[b[j-1]] {
+		j--
+	}
+	return j > 0 && b[j-1] == ';'
+}
+
+// wordEnd returns the end of the keyword or unquoted identifier at b[i].
+func (r *Reader) wordEnd(b []byte, i int) (int, error) {
+	j := i
+	for j < len(b) && identTab[b[j]] {
+		j++
+	}
+	if j >= len(b) && !r.eof {
+		return 0, errNeedMore
+	}
+	return j, nil
+}
+
+// trimSpace returns b without leading and trailing white space.
+func trimSpace(b []byte) []byte {
+	i, j := 0, len(b)
+	for i < j && spaceTab[b[i]] {
+		i++
+	}
+	for j > i && spaceTab[b[j-1]] {
+		j--
+	}
+	return b[i:j]
+}
