@@ -262,7 +262,14 @@ func (ex *extraction) compressed(w *worker, lv level, f Format) error {
 	}
 	if Detect(head) == Tar {
 		lv.in = inner
-		return ex.tarArchive(w, lv, f)
+		if err := ex.tarArchive(w, lv, f); err != nil {
+			return err
+		}
+		// Read the end of the stream too, so that its checksum is checked.
+		if _, err := io.Copy(io.Discard, inner); err != nil {
+			return ex.errorf(strings.TrimSuffix(lv.prefix, "/"), lv.count.consumed(), classify(err))
+		}
+		return nil
 	}
 	e := Entry{Name: name, Format: f, Size: -1, CompressedSize: -1}
 	if lv.depth == 1 && lv.size >= 0 {

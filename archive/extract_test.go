@@ -14,11 +14,16 @@ import (
 	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/archive"
 )
 
-var _ importer.Extractor = (*archive.Extractor)(nil)
+// extractor is importer.Extractor's method set (importing the importer
+// package here would make these tests depend on every package it uses).
+type extractor interface {
+	Extract(ctx context.Context, name string, r io.Reader, size int64, fn func(archive.Entry, io.Reader) error) error
+}
+
+var _ extractor = (*archive.Extractor)(nil)
 
 func TestDetect(t *testing.T) {
 	tar := make([]byte, 512)
