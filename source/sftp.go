@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pkg/sftp"
@@ -26,9 +27,11 @@ import (
 // Download errors.
 var (
 	// ErrShortRead means the server delivered fewer bytes than the file's
-	// size without reporting an error, as pkg/sftp does when the packet size
-	// is above what the server serves (pkg/sftp issue #658). Lower
-	// SFTP.MaxPacket when you see it.
+	// size without reporting an error: the file was truncated while it was
+	// read, or the server misbehaves. (pkg/sftp's silent short read, issue
+	// #658, is detected before it corrupts anything: when the server serves
+	// less than MaxPacket per request, the stream goes on with requests of
+	// the size it serves.)
 	ErrShortRead = errors.New("source: short read: server sent fewer bytes than the file's size")
 	// ErrChanged means the remote file changed while it was being read (it
 	// grew past the size it had when it was opened).
@@ -156,8 +159,9 @@ type SFTP struct {
 	// them.
 	KeepAlive time.Duration
 	// MaxPacket is the SFTP read size in bytes. Zero means 32768, which
-	// every server supports; OpenSSH serves up to 261120. Above what the
-	// server serves, reads fail with ErrShortRead.
+	// every server supports; OpenSSH serves up to 261120. When the server
+	// serves less per request, downloads notice it (see ErrShortRead) and
+	// use the size it serves, with less throughput than WriteTo's pipeline.
 	MaxPacket int
 	// Concurrency is the number of SFTP read requests in flight per file.
 	// Zero means 64.
@@ -168,6 +172,7 @@ type SFTP struct {
 	// means no retry.
 	Retries int
 
+	served   atomic.Int64 // SFTP read size the server was seen to serve whole, when below MaxPacket
 	mu       sync.Mutex
 	conn     *sshConn
 	closed   bool
@@ -292,6 +297,8 @@ func retryable(err error, c *sshConn) bool {
 		errors.Is(err, ErrBadName), errors.Is(err, ErrUnknownHost), errors.Is(err, ErrHostKeyMismatch),
 		errors.Is(err, ErrNoKnownHosts), errors.Is(err, ErrSFTPUnavailable), errors.Is(err, fs.ErrNotExist),
 		errors.Is(err, fs.ErrPermission), errors.Is(err, ErrSCP), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return false
+	case errors.As(err, new(*writeError)):
 		return false
 	case errors.As(err, &ne):
 		return true
@@ -588,11 +595,21 @@ func (r *remoteFile) stream(ctx context.Context, w io.Writer) (int64, error) {
 			}
 		}
 		_, file := r.current()
+		if served := int(r.s.served.Load()); served > 0 && served < r.s.maxPacket() {
+			return r.streamReadAt(ctx, file, served, w)
+		}
 		if _, err := file.Seek(r.off, io.SeekStart); err != nil {
 			return err
 		}
 		pw := &packetWriter{w: w, r: r, max: r.s.maxPacket()}
 		_, err := file.WriteTo(pw)
+		if pw.hole {
+			// pkg/sftp issue #658: the server serves less than MaxPacket
+			// per request. What was delivered is a correct prefix; go on
+			// with requests the server serves whole.
+			r.s.served.Store(int64(pw.served))
+			return r.streamReadAt(ctx, file, pw.served, w)
+		}
 		if pw.err != nil {
 			return pw.err
 		}
@@ -624,38 +641,120 @@ func (r *remoteFile) finish() error {
 // packetWriter receives the packets of sftp.File.WriteTo. A packet shorter
 // than the packet size can only be the last one: one followed by another
 // means the server served less than asked and pkg/sftp skipped the rest
-// (issue #658), so the stream stops with ErrShortRead before the hole.
+// (issue #658), so the stream stops before the hole.
 type packetWriter struct {
-	w     io.Writer
-	r     *remoteFile
-	max   int
-	short bool
-	err   error
+	w      io.Writer
+	r      *remoteFile
+	max    int
+	served int // length of the first short packet
+	hole   bool
+	err    error
 }
 
+var errHole = errors.New("source: hole in the SFTP stream")
+
 func (p *packetWriter) Write(b []byte) (int, error) {
-	r := p.r
-	if p.short {
-		p.err = fmt.Errorf("%w: %s: the server served a packet shorter than MaxPacket (%d) at offset %d; lower MaxPacket",
-			ErrShortRead, r.rp, p.max, r.off)
-		return 0, p.err
+	if p.served > 0 {
+		p.hole = true
+		return 0, errHole
 	}
 	if len(b) < p.max {
-		p.short = true
+		p.served = len(b)
 	}
+	if err := p.r.deliver(p.w, b); err != nil {
+		p.err = err
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// writeError is a failure of the reader's consumer, which no retry cures.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
+
+// deliver hands b, the bytes at r.off, to w.
+func (r *remoteFile) deliver(w io.Writer, b []byte) error {
 	if r.size >= 0 && r.off+int64(len(b)) > r.size {
-		p.err = fmt.Errorf("%w: %s is longer than %d bytes", ErrChanged, r.rp, r.size)
-		return 0, p.err
+		return fmt.Errorf("%w: %s is longer than %d bytes", ErrChanged, r.rp, r.size)
 	}
-	n, err := p.w.Write(b)
+	n, err := w.Write(b)
 	if r.hash != nil {
 		r.hash.Write(b[:n])
 	}
 	r.off += int64(n)
 	if err != nil {
-		p.err = err
+		return &writeError{err}
 	}
-	return n, err
+	return nil
+}
+
+// streamReadAt streams the rest of the file with concurrent ReadAt calls of
+// chunk bytes (no more than the server serves per request), delivered in
+// order.
+func (r *remoteFile) streamReadAt(ctx context.Context, file *sftp.File, chunk int, w io.Writer) error {
+	if r.size < 0 {
+		return fmt.Errorf("%w: %s: size unknown", ErrShortRead, r.rp)
+	}
+	type result struct {
+		b   []byte
+		n   int
+		err error
+	}
+	conc := cmp.Or(r.s.Concurrency, 64)
+	ctx, cancel := context.WithCancel(ctx)
+	order := make(chan chan result, conc)
+	pool := sync.Pool{New: func() any { return make([]byte, chunk) }}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(order)
+		for off := r.off; off < r.size; off += int64(chunk) {
+			ch := make(chan result, 1)
+			select {
+			case order <- ch:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func(off int64) {
+				defer wg.Done()
+				b := pool.Get().([]byte)
+				n, err := file.ReadAt(b[:min(int64(chunk), r.size-off)], off)
+				ch <- result{b, n, err}
+			}(off)
+		}
+	}()
+	defer func() {
+		cancel()
+		for ch := range order {
+			<-ch
+		}
+		wg.Wait()
+	}()
+	for ch := range order {
+		res := <-ch
+		var err error
+		if res.n > 0 {
+			err = r.deliver(w, res.b[:res.n])
+		}
+		pool.Put(res.b)
+		if err != nil {
+			return err
+		}
+		if res.err != nil && !(res.err == io.EOF && r.off == r.size) {
+			if res.err == io.EOF {
+				return fmt.Errorf("%w: %s: end of file at %d, size %d", ErrShortRead, r.rp, r.off, r.size)
+			}
+			return &netError{fmt.Errorf("source: reading %s at %d: %w", r.rp, r.off, res.err)}
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return r.finish()
 }
 
 // ReadAt reads len(b) bytes at off. It continues after short server replies

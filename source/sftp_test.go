@@ -252,10 +252,11 @@ func TestSFTPShortPacketGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = io.Copy(io.Discard, rc)
+	h := sha256.New()
+	_, err = io.Copy(h, rc)
 	rc.Close()
-	if !errors.Is(err, source.ErrShortRead) {
-		t.Fatalf("io.Copy: %v, want ErrShortRead", err)
+	if err != nil || [32]byte(h.Sum(nil)) != sum {
+		t.Fatalf("stream with oversized packets: %v, or content differs", err)
 	}
 	// ReadAt copes with short replies by asking for the rest.
 	rc, err = src.Open(ctx, files[0])
@@ -263,12 +264,25 @@ func TestSFTPShortPacketGuard(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rc.Close()
-	h := sha256.New()
+	h = sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(rc.(io.ReaderAt), 0, files[0].Size)); err != nil {
 		t.Fatal(err)
 	}
 	if [32]byte(h.Sum(nil)) != sum {
 		t.Fatal("ReadAt content differs")
+	}
+
+	// A file truncated after Open is a short read, not a silent success.
+	rc2, err := src.Open(ctx, files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc2.Close()
+	if err := os.Truncate(filepath.Join(dir, "big.bin"), 1<<20); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, rc2); !errors.Is(err, source.ErrShortRead) {
+		t.Fatalf("truncated file: %v, want ErrShortRead", err)
 	}
 }
 
