@@ -293,6 +293,9 @@ func (r *Reader) tuple(decode bool) error {
 		}
 		if b[i] != ',' {
 			// ON DUPLICATE KEY UPDATE, ON CONFLICT, RETURNING ...
+			if !identTab[b[i]] || '0' <= b[i] && b[i] <= '9' {
+				return r.errAt(i, "expected , or the end of the statement after a row")
+			}
 			end, next, err := r.scanStmt(i, false, false)
 			if err != nil {
 				return err
@@ -391,6 +394,16 @@ func (r *Reader) value(b []byte, i int, decode bool, cond *int) (int, error) {
 			kind, j, raw = Number, e, b[i:e]
 			if isInt {
 				kind = Int
+			}
+			// A number followed by another literal is a malformed row, not
+			// an expression.
+			c2 := *cond
+			k, err := r.spCond(b, e, &c2)
+			if err != nil {
+				return 0, err
+			}
+			if k < len(b) && k > e && ('0' <= b[k] && b[k] <= '9' || b[k] == '\'' || b[k] == '"') {
+				return 0, r.errAt(k, "expected , or ) in row")
 			}
 		}
 	case identTab[c]:
@@ -496,7 +509,8 @@ func (r *Reader) value(b []byte, i int, decode bool, cond *int) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if k < len(b) && (b[k] == ',' || b[k] == ')') {
+		if k >= len(b) || b[k] == ',' || b[k] == ')' {
+			// At the end of the input the caller reports the unterminated row.
 			if decode {
 				r.vals = append(r.vals, Value{Kind: kind, Raw: raw})
 			}
@@ -829,9 +843,6 @@ func (r *Reader) unhex(h []byte, pad bool) ([]byte, bool) {
 // unbits decodes binary digits into r.scratch, padded on the left to whole
 // bytes.
 func (r *Reader) unbits(h []byte) ([]byte, bool) {
-	if len(h) == 0 && r.dialect == MySQL {
-		return nil, false
-	}
 	for _, c := range h {
 		if c != '0' && c != '1' {
 			return nil, false

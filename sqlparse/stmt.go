@@ -133,8 +133,15 @@ func (r *Reader) other(b []byte, s, end, next int) (bool, error) {
 	switch r.dialect {
 	case MySQL:
 		if len(t) < 4096 {
-			if k := indexFold(t, "sql_mode"); k >= 0 {
-				r.sqlMode(t[k+8:])
+			for u := t; ; {
+				k := indexFold(u, "sql_mode")
+				if k < 0 {
+					break
+				}
+				if k == 0 || !identTab[u[k-1]] && u[k-1] != '@' {
+					r.sqlMode(u[k+8:])
+				}
+				u = u[k+8:]
 			}
 		}
 	case Postgres:
