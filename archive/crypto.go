@@ -56,6 +56,7 @@ func (z *zipCryptoReader) init(r io.Reader, password string, f *zip.File) error 
 	z.decrypt(hdr[:])
 	check := hdr[zipCryptoHeaderLen-1]
 	byCRC := check == byte(f.CRC32>>24)
+	//lint:ignore SA1019 the check byte is the high byte of the raw MS-DOS time, not of Modified.
 	byTime := check == byte(f.ModifiedTime>>8)
 	if !byCRC && !(f.Flags&flagDescriptor != 0 && byTime) {
 		return fmt.Errorf("%w: password check byte mismatch", ErrPassword)

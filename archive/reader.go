@@ -8,7 +8,6 @@ import (
 	"io"
 	"sync"
 
-	"github.com/klauspost/compress/flate"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 )
@@ -256,17 +255,3 @@ func putZstd(zd *zstd.Decoder) {
 	_ = zd.Reset(nil)
 	zstdPool.Put(zd)
 }
-
-var flatePool sync.Pool
-
-func getFlate(r io.Reader) io.ReadCloser {
-	if fr, ok := flatePool.Get().(io.ReadCloser); ok {
-		_ = fr.(flate.Resetter).Reset(r, nil)
-		return fr
-	}
-	return flate.NewReader(r)
-}
-
-// putFlate pools fr. It keeps a reference to its last input (a pooled
-// bufio.Reader) until its next Reset: resetting it to nil would allocate.
-func putFlate(fr io.ReadCloser) { flatePool.Put(fr) }

@@ -1,0 +1,335 @@
+package archive_test
+
+import (
+	stdzip "archive/zip"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/klauspost/compress/zip"
+
+	"github.com/dumpline/importer/archive"
+)
+
+// Benchmark inputs are generated once and cached under
+// os.TempDir()/dumpline-archive-bench (never in the repository): the SQL
+// dumps of the shared corpus ($DUMPLINE_CORPUS, default /work/shared/corpus,
+// else testdata) concatenated and repeated to benchSize bytes (about 11 MB
+// of distinct text, more than any compression window used here), then
+// compressed by the real tools: Info-ZIP zip -6, gzip -6, zstd -3, 7-Zip.
+const benchSize = 210 << 20
+
+var benchDir = filepath.Join(os.TempDir(), "dumpline-archive-bench")
+
+var benchMu sync.Mutex
+
+// benchFile returns the path of a cached benchmark input, making it with
+// make(dir, path) the first time.
+func benchFile(b *testing.B, name string, make func(dir, path string)) string {
+	b.Helper()
+	benchMu.Lock()
+	defer benchMu.Unlock()
+	p := filepath.Join(benchDir, name)
+	if _, err := os.Stat(p); err == nil {
+		return p
+	}
+	if err := os.MkdirAll(benchDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	tmp := p + ".tmp"
+	_ = os.RemoveAll(tmp)
+	make(benchDir, tmp)
+	if err := os.Rename(tmp, p); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// benchSQL is the uncompressed dump, bench.sql.
+func benchSQL(b *testing.B) string {
+	return benchFile(b, "bench.sql", func(dir, path string) {
+		var corpus []byte
+		root := os.Getenv("DUMPLINE_CORPUS")
+		if root == "" {
+			root = "/work/shared/corpus"
+		}
+		var files []string
+		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".sql") || strings.HasSuffix(p, ".dump")) {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if len(files) == 0 {
+			for _, n := range corpusFiles {
+				files = append(files, filepath.Join("testdata", n))
+			}
+		}
+		slices.Sort(files)
+		for _, f := range files {
+			c, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			corpus = append(corpus, c...)
+		}
+		out := make([]byte, 0, benchSize+len(corpus))
+		for len(out) < benchSize {
+			out = append(out, corpus...)
+		}
+		if err := os.WriteFile(path, out[:benchSize], 0o644); err != nil {
+			b.Fatal(err)
+		}
+	})
+}
+
+// link makes name in dir a hard link to target, so that archives store
+// the dump under name (7-Zip would store a symbolic link as a link).
+func link(b *testing.B, dir, target, name string) {
+	_ = os.Remove(filepath.Join(dir, name))
+	if err := os.Link(target, filepath.Join(dir, name)); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func benchZip(b *testing.B) string {
+	src := benchSQL(b)
+	return benchFile(b, "bench.zip", func(dir, path string) {
+		link(b, dir, src, "dump.sql")
+		run(b, dir, nil, "zip", "-q", "-6", path, "dump.sql")
+	})
+}
+
+func bench7z(b *testing.B, name string, args ...string) string {
+	src := benchSQL(b)
+	return benchFile(b, name, func(dir, path string) {
+		link(b, dir, src, "dump.sql")
+		run(b, dir, nil, "7z", append(append([]string{"a", "-tzip", "-mx=5", "-mm=Deflate"}, args...), path, "dump.sql")...)
+	})
+}
+
+// benchZip2 holds the dump twice, as two entries.
+func benchZip2(b *testing.B) string {
+	src := benchSQL(b)
+	return benchFile(b, "bench2.zip", func(dir, path string) {
+		link(b, dir, src, "a.sql")
+		link(b, dir, src, "b.sql")
+		run(b, dir, nil, "zip", "-q", "-6", path, "a.sql", "b.sql")
+	})
+}
+
+// readAll reads r to the end with a 256 KiB buffer, as a parser would.
+func readAll(r io.Reader, buf []byte) (int64, error) {
+	var n int64
+	for {
+		m, err := r.Read(buf)
+		n += int64(m)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+func benchExtract(b *testing.B, x *archive.Extractor, path string) {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	fi, _ := f.Stat()
+	var mu sync.Mutex
+	bufs := sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
+	var total int64
+	b.ReportAllocs()
+	for b.Loop() {
+		total = 0
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			b.Fatal(err)
+		}
+		err := x.Extract(context.Background(), fi.Name(), f, fi.Size(), func(e archive.Entry, r io.Reader) error {
+			buf := bufs.Get().(*[]byte)
+			defer bufs.Put(buf)
+			n, err := readAll(r, *buf)
+			mu.Lock()
+			total += n
+			mu.Unlock()
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(total)
+	}
+}
+
+// BenchmarkExtractZip: Info-ZIP deflate level 6, read in place.
+func BenchmarkExtractZip(b *testing.B) {
+	benchExtract(b, &archive.Extractor{}, benchZip(b))
+}
+
+// BenchmarkExtractZipStreamed: the same ZIP from a reader that is not an
+// io.ReaderAt, so spooled to a temporary file first.
+func BenchmarkExtractZipStreamed(b *testing.B) {
+	path := benchZip(b)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 256<<10)
+	x := &archive.Extractor{}
+	b.ReportAllocs()
+	b.SetBytes(benchSize)
+	for b.Loop() {
+		err := x.Extract(context.Background(), "bench.zip", onlyReader{bytes.NewReader(data)}, -1, func(e archive.Entry, r io.Reader) error {
+			_, err := readAll(r, buf)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStdlibZip is the anchor: Go's archive/zip on the same file.
+func BenchmarkStdlibZip(b *testing.B) {
+	path := benchZip(b)
+	buf := make([]byte, 256<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		zr, err := stdzip.OpenReader(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var total int64
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := readAll(rc, buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += n
+			rc.Close()
+		}
+		zr.Close()
+		b.SetBytes(total)
+	}
+}
+
+// BenchmarkKlauspostZip is klauspost/compress/zip's own Open on the file.
+func BenchmarkKlauspostZip(b *testing.B) {
+	path := benchZip(b)
+	buf := make([]byte, 256<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		zr, err := zip.OpenReader(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var total int64
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				b.Fatal(err)
+			}
+			n, err := readAll(rc, buf)
+			if err != nil {
+				b.Fatal(err)
+			}
+			total += n
+			rc.Close()
+		}
+		zr.Close()
+		b.SetBytes(total)
+	}
+}
+
+func BenchmarkExtractGzip(b *testing.B) {
+	src := benchSQL(b)
+	path := benchFile(b, "bench.sql.gz", func(dir, path string) {
+		run(b, dir, nil, "sh", "-c", fmt.Sprintf("gzip -6 -c %s > %s", src, path))
+	})
+	benchExtract(b, &archive.Extractor{}, path)
+}
+
+func BenchmarkExtractZstd(b *testing.B) {
+	src := benchSQL(b)
+	path := benchFile(b, "bench.sql.zst", func(dir, path string) {
+		run(b, dir, nil, "zstd", "-q", "-3", src, "-o", path)
+	})
+	benchExtract(b, &archive.Extractor{}, path)
+}
+
+// BenchmarkExtract7zDeflate and BenchmarkExtractAES256 compare the same
+// 7-Zip deflate stream without and with WinZip AES-256 encryption.
+func BenchmarkExtract7zDeflate(b *testing.B) {
+	benchExtract(b, &archive.Extractor{}, bench7z(b, "bench-7z.zip"))
+}
+
+func BenchmarkExtractAES256(b *testing.B) {
+	path := bench7z(b, "bench-aes256.zip", "-p"+testPassword, "-mem=AES256")
+	benchExtract(b, &archive.Extractor{Password: archive.StaticPassword(testPassword)}, path)
+}
+
+// BenchmarkExtractZipCrypto: Info-ZIP deflate level 6 with ZipCrypto.
+func BenchmarkExtractZipCrypto(b *testing.B) {
+	src := benchSQL(b)
+	path := benchFile(b, "bench-zipcrypto.zip", func(dir, path string) {
+		link(b, dir, src, "dump.sql")
+		run(b, dir, nil, "zip", "-q", "-6", "-P", testPassword, path, "dump.sql")
+	})
+	benchExtract(b, &archive.Extractor{Password: archive.StaticPassword(testPassword)}, path)
+}
+
+// BenchmarkParallel extracts a ZIP of two entries with one goroutine, then
+// two: compare the two MB/s figures.
+func BenchmarkParallel(b *testing.B) {
+	path := benchZip2(b)
+	for _, p := range []int{1, 2} {
+		b.Run(fmt.Sprintf("entries=2/parallel=%d", p), func(b *testing.B) {
+			benchExtract(b, &archive.Extractor{Parallel: p}, path)
+		})
+	}
+}
+
+// BenchmarkManyEntries extracts a ZIP of 1000 small deflated entries; the
+// allocations it reports are divided by 1000 into allocs/entry.
+func BenchmarkManyEntries(b *testing.B) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	data := readCorpus(b, "regions.sql")
+	for i := range 1000 {
+		w, err := zw.Create(fmt.Sprintf("d/%04d.sql", i))
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = w.Write(data)
+	}
+	_ = zw.Close()
+	zr := bytes.NewReader(buf.Bytes())
+	x := &archive.Extractor{}
+	rbuf := make([]byte, 64<<10)
+	b.ReportAllocs()
+	b.SetBytes(int64(1000 * len(data)))
+	for b.Loop() {
+		err := x.Extract(context.Background(), "many.zip", zr, zr.Size(), func(e archive.Entry, r io.Reader) error {
+			_, err := readAll(r, rbuf)
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
