@@ -159,7 +159,8 @@ type SFTP struct {
 	// them.
 	KeepAlive time.Duration
 	// MaxPacket is the SFTP read size in bytes. Zero means 32768, which
-	// every server supports; OpenSSH serves up to 261120. When the server
+	// every server supports, or 261120 when the server announces the
+	// limits@openssh.com extension (OpenSSH 8.7 and later serve that much). When the server
 	// serves less per request, downloads notice it (see ErrShortRead) and
 	// use the size it serves, with less throughput than WriteTo's pipeline.
 	MaxPacket int
@@ -594,14 +595,14 @@ func (r *remoteFile) stream(ctx context.Context, w io.Writer) (int64, error) {
 				return err
 			}
 		}
-		_, file := r.current()
-		if served := int(r.s.served.Load()); served > 0 && served < r.s.maxPacket() {
+		cur, file := r.current()
+		if served := int(r.s.served.Load()); served > 0 && served < cur.maxPacket {
 			return r.streamReadAt(ctx, file, served, w)
 		}
 		if _, err := file.Seek(r.off, io.SeekStart); err != nil {
 			return err
 		}
-		pw := &packetWriter{w: w, r: r, max: r.s.maxPacket()}
+		pw := &packetWriter{w: w, r: r, max: cur.maxPacket}
 		_, err := file.WriteTo(pw)
 		if pw.hole {
 			// pkg/sftp issue #658: the server serves less than MaxPacket

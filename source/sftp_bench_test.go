@@ -1,0 +1,261 @@
+package source_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/dumpline/importer/internal/sshd"
+	"github.com/dumpline/importer/source"
+)
+
+// benchSize is the size of the benchmark file: 256 MiB, or
+// IMPORTER_BENCH_MB megabytes.
+func benchSize() int64 {
+	if mb, err := strconv.Atoi(os.Getenv("IMPORTER_BENCH_MB")); err == nil && mb > 0 {
+		return int64(mb) << 20
+	}
+	return 256 << 20
+}
+
+const benchCipher = ssh.CipherAES128GCM
+
+// benchFiles starts an sshd (with or without the sftp subsystem) serving a
+// folder with big.bin and an empty file.
+func benchFiles(b *testing.B, noSFTP bool) (*sshd.Server, string, int64) {
+	srv := sshd.Start(b, sshd.Options{NoSFTP: noSFTP})
+	dir := filepath.Join(srv.Dir, "bench")
+	os.MkdirAll(dir, 0o755)
+	size := benchSize()
+	randomFile(b, dir, "big.bin", size)
+	os.WriteFile(filepath.Join(dir, "empty.bin"), nil, 0o644)
+	return srv, dir, size
+}
+
+// netRate runs fetch on the empty file to learn the fixed cost of one
+// transfer (connection, session, process start on the server), then times
+// fetch of the big file b.N times, and reports the throughput without the
+// fixed cost as net-MB/s, so that clients that set up differently compare
+// on the transfer itself.
+//
+// It also reports the client's CPU time per op (client-cpu-ms): this
+// process's for this package, the child's for OpenSSH tools. On a shared
+// machine it is steadier than the wall time.
+func netRate(b *testing.B, size int64, fetch func(name string) int64) {
+	childCPU = 0
+	fixed := time.Duration(1<<63 - 1)
+	for range 3 {
+		t0 := time.Now()
+		if n := fetch("empty.bin"); n != 0 {
+			b.Fatalf("empty file: %d bytes", n)
+		}
+		fixed = min(fixed, time.Since(t0))
+	}
+	b.SetBytes(size)
+	b.ReportAllocs()
+	childCPU = 0
+	cpu0 := selfCPU()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if n := fetch("big.bin"); n != size {
+			b.Fatalf("got %d bytes, want %d", n, size)
+		}
+	}
+	b.StopTimer()
+	cpu := selfCPU() - cpu0
+	if childCPU > 0 {
+		cpu = childCPU
+	}
+	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "client-cpu-ms/op")
+	per := b.Elapsed() / time.Duration(b.N)
+	if per > fixed {
+		b.ReportMetric(float64(size)/(per-fixed).Seconds()/1e6, "net-MB/s")
+	}
+	b.ReportMetric(float64(fixed.Microseconds())/1000, "fixed-ms")
+}
+
+func sourceDownload(b *testing.B, src *source.SFTP, read bool) func(string) int64 {
+	ctx := context.Background()
+	return func(name string) int64 {
+		rc, err := src.Open(ctx, source.File{Name: name, Size: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rc.Close()
+		var n int64
+		if read {
+			// What a decompressor does: Read with its own buffer.
+			buf := make([]byte, 64<<10)
+			for {
+				m, err := rc.Read(buf)
+				n += int64(m)
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		} else {
+			n, err = io.Copy(io.Discard, rc) // uses WriteTo
+			if err != nil {
+				b.Fatal(err)
+			}
+		}
+		return n
+	}
+}
+
+// openssh runs an OpenSSH client command and returns the bytes it wrote to
+// stdout (or, for sftp/scp writing to /dev/null, the size of the file).
+func openssh(b *testing.B, srv *sshd.Server, dir string, size int64, tool string) func(string) int64 {
+	common := []string{"-o", "BatchMode=yes", "-o", "UserKnownHostsFile=" + srv.KnownHosts,
+		"-o", "StrictHostKeyChecking=yes", "-i", srv.KeyFile, "-c", benchCipher}
+	_, port, _ := splitHostPort(srv.Addr)
+	return func(name string) int64 {
+		remote := filepath.Join(dir, name)
+		var cmd *exec.Cmd
+		switch tool {
+		case "sftp":
+			args := append([]string{"-q", "-P", port}, common...)
+			cmd = exec.Command("sftp", append(args, srv.User+"@127.0.0.1:"+remote, "/dev/null")...)
+		case "scp":
+			args := append([]string{"-O", "-q", "-P", port}, common...)
+			cmd = exec.Command("scp", append(args, srv.User+"@127.0.0.1:"+remote, "/dev/null")...)
+		case "ssh-cat":
+			args := append([]string{"-p", port}, common...)
+			cmd = exec.Command("ssh", append(args, srv.User+"@127.0.0.1", "cat "+remote)...)
+		}
+		cw := &countWriter{}
+		cmd.Stdout = cw
+		if out, err := func() ([]byte, error) {
+			var errb countWriter
+			cmd.Stderr = &errb
+			err := cmd.Run()
+			return errb.b, err
+		}(); err != nil {
+			b.Fatalf("%s: %v: %s", tool, err, out)
+		}
+		childCPU += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		if tool == "ssh-cat" {
+			return cw.n
+		}
+		if name == "empty.bin" {
+			return 0
+		}
+		return size
+	}
+}
+
+// childCPU sums the CPU time of the OpenSSH clients run by a benchmark.
+var childCPU time.Duration
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func splitHostPort(a string) (string, string, error) {
+	for i := len(a) - 1; i >= 0; i-- {
+		if a[i] == ':' {
+			return a[:i], a[i+1:], nil
+		}
+	}
+	return a, "", fmt.Errorf("no port in %q", a)
+}
+
+type countWriter struct {
+	n int64
+	b []byte
+}
+
+func (w *countWriter) Write(p []byte) (int, error) {
+	w.n += int64(len(p))
+	if len(w.b) < 4096 {
+		w.b = append(w.b, p[:min(len(p), 4096-len(w.b))]...)
+	}
+	return len(p), nil
+}
+
+// BenchmarkSFTPDownload downloads a file from a real sshd on loopback with
+// aes128-gcm, through this package (one warm connection; WriteTo as io.Copy
+// uses it, and a Read loop as decompressors do) and through the OpenSSH
+// sftp client and "ssh cat" as anchors.
+func BenchmarkSFTPDownload(b *testing.B) {
+	srv, dir, size := benchFiles(b, false)
+	for _, packet := range []int{0, 32768} {
+		for _, mode := range []string{"WriteTo", "Read"} {
+			b.Run(fmt.Sprintf("source/packet=%d/%s", packet, mode), func(b *testing.B) {
+				src := sshdSource(srv, dir)
+				src.MaxPacket, src.Ciphers = packet, []string{benchCipher}
+				defer src.Close()
+				if _, err := src.List(context.Background()); err != nil { // dial
+					b.Fatal(err)
+				}
+				netRate(b, size, sourceDownload(b, src, mode == "Read"))
+			})
+		}
+	}
+	b.Run("openssh-sftp", func(b *testing.B) { netRate(b, size, openssh(b, srv, dir, size, "sftp")) })
+	b.Run("openssh-ssh-cat", func(b *testing.B) { netRate(b, size, openssh(b, srv, dir, size, "ssh-cat")) })
+}
+
+// BenchmarkSCPDownload downloads the file over legacy SCP from an sshd
+// without the sftp subsystem, through this package and through OpenSSH's
+// "scp -O" as the anchor.
+func BenchmarkSCPDownload(b *testing.B) {
+	srv, dir, size := benchFiles(b, true)
+	b.Run("source", func(b *testing.B) {
+		src := sshdSource(srv, dir)
+		src.Protocol, src.Ciphers = source.ProtocolSCP, []string{benchCipher}
+		defer src.Close()
+		if _, err := src.List(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		netRate(b, size, sourceDownload(b, src, true))
+	})
+	b.Run("openssh-scp-O", func(b *testing.B) { netRate(b, size, openssh(b, srv, dir, size, "scp")) })
+}
+
+// BenchmarkSFTPList10000 lists a folder of 10,000 files on a warm connection
+// and matches them against a pattern.
+func BenchmarkSFTPList10000(b *testing.B) {
+	srv := sshd.Start(b, sshd.Options{})
+	dir := filepath.Join(srv.Dir, "many")
+	os.MkdirAll(dir, 0o755)
+	for i := range 10000 {
+		name := fmt.Sprintf("mvdsb_%05d.zip", i)
+		if i%10 == 0 {
+			name = fmt.Sprintf("other_%05d.txt", i)
+		}
+		os.WriteFile(filepath.Join(dir, name), nil, 0o644)
+	}
+	src := sshdSource(srv, dir)
+	src.Patterns = []string{"mvdsb_*.zip"}
+	defer src.Close()
+	ctx := context.Background()
+	if _, err := src.List(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		files, err := src.List(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(files) != 9000 {
+			b.Fatalf("%d files", len(files))
+		}
+	}
+}
