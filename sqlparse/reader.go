@@ -73,6 +73,7 @@ type Reader struct {
 	noBackslash bool // MySQL NO_BACKSLASH_ESCAPES
 	stdStrings  bool // PostgreSQL standard_conforming_strings
 	special     [256]bool
+	rowSpecial  [256]bool
 
 	// rows state
 	rows    rowReader
@@ -197,6 +198,9 @@ func (r *Reader) next() (*Statement, error) {
 
 // drain reads the rows of the current statement that were not read.
 func (r *Reader) drain() error {
+	if r.mode == modeInsert {
+		return r.skipRows()
+	}
 	for r.mode != modeStmt {
 		err := r.row(false)
 		if err == io.EOF {
@@ -268,6 +272,18 @@ func (r *Reader) setDialect() {
 		r.special['['] = true
 	}
 	r.special[r.delim[0]] = true
+	r.rowSpecial = [256]bool{'(': true, ')': true, '\'': true, '"': true, '/': true, '-': true, '*': true}
+	switch r.dialect {
+	case MySQL:
+		r.rowSpecial['`'] = true
+		r.rowSpecial['#'] = true
+	case Postgres:
+		r.rowSpecial['$'] = true
+	case SQLite:
+		r.rowSpecial['`'] = true
+		r.rowSpecial['['] = true
+	}
+	r.rowSpecial[r.delim[0]] = true
 }
 
 // read reads once into the free end of the buffer.

@@ -270,58 +270,74 @@ func (r *Reader) ident(nb, b []byte, i int) ([]byte, int, bool, error) {
 	return append(nb, b[i:j]...), j, true, nil
 }
 
-// tuple reads one row tuple of an INSERT, or the end of the statement.
-func (r *Reader) tuple(decode bool) error {
-	b := r.buf[:r.end]
-	cond := r.cond
-	i, err := r.spCond(b, r.pos, &cond)
+// rowStart skips to the '(' that opens the next row of the current INSERT
+// and returns its index. At the end of the statement it sets r.pos after
+// it (and the statement's Trailer) and returns io.EOF.
+func (r *Reader) rowStart(b []byte, cond *int) (int, error) {
+	i, err := r.spCond(b, r.pos, cond)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !r.first {
 		if i >= len(b) {
 			r.pos = i
-			return io.EOF
+			return 0, io.EOF
 		}
 		d, err := r.isDelim(b, i)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if d {
 			r.pos = i + len(r.delim)
-			return io.EOF
+			return 0, io.EOF
 		}
 		if b[i] != ',' {
 			// ON DUPLICATE KEY UPDATE, ON CONFLICT, RETURNING ...
 			if !identTab[b[i]] || '0' <= b[i] && b[i] <= '9' {
-				return r.errAt(i, "expected , or the end of the statement after a row")
+				return 0, r.errAt(i, "expected , or the end of the statement after a row")
 			}
 			end, next, err := r.scanStmt(i, false, false)
 			if err != nil {
-				return err
+				return 0, err
 			}
 			r.st.Trailer = trimSpace(b[i:end])
 			r.pos = next
-			return io.EOF
+			return 0, io.EOF
 		}
-		if i, err = r.spCond(b, i+1, &cond); err != nil {
-			return err
+		if i, err = r.spCond(b, i+1, cond); err != nil {
+			return 0, err
 		}
 	}
 	if i >= len(b) || b[i] != '(' {
-		return r.errAt(i, "expected ( to start a row of VALUES")
+		return 0, r.errAt(i, "expected ( to start a row of VALUES")
+	}
+	return i, nil
+}
+
+// tuple reads one row tuple of an INSERT, or the end of the statement.
+func (r *Reader) tuple(decode bool) error {
+	b := r.buf[:r.end]
+	cond := r.cond
+	i, err := r.rowStart(b, &cond)
+	if err != nil {
+		return err
 	}
 	open := i
 	i++
 	r.resetRow()
-	if i, err = r.spCond(b, i, &cond); err != nil {
-		return err
+	if i >= len(b) || spStart[b[i]] {
+		if i, err = r.spCond(b, i, &cond); err != nil {
+			return err
+		}
 	}
 	if i < len(b) && b[i] == ')' {
 		i++
 	} else {
 		for {
 			if i >= len(b) {
+				if !r.eof {
+					return errNeedMore
+				}
 				return r.errAt(open, "unterminated row")
 			}
 			if i, err = r.value(b, i, decode, &cond); err != nil {
@@ -337,8 +353,11 @@ func (r *Reader) tuple(decode bool) error {
 			if b[i] != ',' {
 				return r.errAt(i, "expected , or ) in row")
 			}
-			if i, err = r.spCond(b, i+1, &cond); err != nil {
-				return err
+			i++
+			if i < len(b) && spStart[b[i]] {
+				if i, err = r.spCond(b, i, &cond); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -348,10 +367,162 @@ func (r *Reader) tuple(decode bool) error {
 	return nil
 }
 
+// spStart marks the bytes that may start white space, a comment or the end
+// of a MySQL conditional comment.
+var spStart = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': true, '\v': true, '/': true, '-': true, '#': true, '*': true}
+
+// skipRows reads the remaining rows of the current INSERT without decoding
+// them, checking that they are well-formed tuples: strings, quoted names and
+// comments terminated, parentheses balanced, rows separated by commas.
+func (r *Reader) skipRows() error {
+	for {
+		r.mark = r.pos
+		b := r.buf[:r.end]
+		cond := r.cond
+		i, err := r.rowStart(b, &cond)
+		if err == nil {
+			i, err = r.skipRow(b, i, &cond)
+		}
+		switch err {
+		case nil:
+			r.pos = i
+			r.first = false
+			r.cond = cond
+		case errNeedMore:
+			if err := r.fill(); err != nil {
+				return err
+			}
+		case io.EOF:
+			r.mode = modeStmt
+			return nil
+		default:
+			return err
+		}
+	}
+}
+
+// skipRow returns the index after the row whose '(' is at b[open].
+func (r *Reader) skipRow(b []byte, open int, cond *int) (int, error) {
+	i := open + 1
+	depth := 1
+	tab := &r.rowSpecial
+	for {
+		for i < len(b) && !tab[b[i]] {
+			i++
+		}
+		if i >= len(b) {
+			if r.eof {
+				return 0, r.errAt(open, "unterminated row")
+			}
+			return 0, errNeedMore
+		}
+		switch c := b[i]; c {
+		case '(':
+			depth++
+			i++
+		case ')':
+			depth--
+			i++
+			if depth == 0 {
+				return i, nil
+			}
+		case '\'', '"', '`', '[':
+			j, err := r.skipString(b, i)
+			if err != nil {
+				return 0, err
+			}
+			i = j
+		case '$':
+			j, err := r.dollar(b, i)
+			if err != nil {
+				return 0, err
+			}
+			i = j
+		case '*', '/':
+			if j, err := r.spCond(b, i, cond); err != nil || j > i {
+				i = j
+				if err != nil {
+					return 0, err
+				}
+			} else {
+				i++
+			}
+		case '-', '#':
+			j, ok, err := r.comment(b, i)
+			if err != nil {
+				return 0, err
+			}
+			if ok {
+				i = j
+			} else {
+				i++
+			}
+		default:
+			if depth == 1 {
+				d, err := r.isDelim(b, i)
+				if err != nil {
+					return 0, err
+				}
+				if d {
+					return 0, r.errAt(i, "statement ends inside a row")
+				}
+			}
+			i++
+		}
+	}
+}
+
 // value reads the value at b[i] and the white space after it, appending it
 // to r.vals if decode is set. It returns the index of the byte that follows,
 // which should be ',' or ')'.
 func (r *Reader) value(b []byte, i int, decode bool, cond *int) (int, error) {
+	// Fast paths for the common values directly followed by ',' or ')'.
+	switch c := b[i]; {
+	case c == '\'' || c == '"' && r.dialect != Postgres:
+		bs := r.backslashes(b, i)
+		e, esc := scanString(b, i, c, bs, r.eof)
+		if e > 0 && e < len(b) && (b[e] == ',' || b[e] == ')') {
+			if decode {
+				raw := b[i+1 : e-1 : e-1]
+				if esc {
+					raw = r.unquote(raw, c, bs)
+				}
+				r.vals = append(r.vals, Value{Kind: String, Raw: raw})
+			}
+			return e, nil
+		}
+	case '0' <= c && c <= '9':
+		j := i + 1
+		for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+			j++
+		}
+		kind := Int
+		if j < len(b) && b[j] == '.' {
+			kind = Number
+			j++
+			for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+				j++
+			}
+		}
+		if j < len(b) && (b[j] == ',' || b[j] == ')') {
+			if decode {
+				r.vals = append(r.vals, Value{Kind: kind, Raw: b[i:j:j]})
+			}
+			return j, nil
+		}
+	case c == 'N' || c == 'n':
+		if len(b)-i > 4 && equalFold(b[i:i+4], "null") && (b[i+4] == ',' || b[i+4] == ')') {
+			if decode {
+				r.vals = append(r.vals, Value{Kind: Null})
+			}
+			return i + 4, nil
+		}
+	}
+	return r.valueSlow(b, i, decode, cond)
+}
+
+// valueSlow is value for every case.
+func (r *Reader) valueSlow(b []byte, i int, decode bool, cond *int) (int, error) {
 	start := i
 	scr0 := r.scr
 	kind := Expr
@@ -483,7 +654,7 @@ func (r *Reader) value(b []byte, i int, decode bool, cond *int) (int, error) {
 					raw = r.unquote(b[k+1:q-1], b[k], r.backslashes(b, k))
 				}
 			case b[k] == '0' || b[k] == 'x' || b[k] == 'X' || b[k] == 'b' || b[k] == 'B':
-				q, err := r.value(b, k, decode, cond)
+				q, err := r.valueSlow(b, k, decode, cond)
 				if err != nil {
 					return 0, err
 				}

@@ -2,6 +2,8 @@ package sqlparse
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 )
 
 // Scanning helpers. They work on b = r.buf[:r.end] and return errNeedMore
@@ -31,7 +33,11 @@ var identTab = func() (t [256]bool) {
 // With bs, a backslash escapes the next byte; a doubled quote always stands
 // for one quote.
 func skipQuoted(b []byte, i int, q byte, bs, eof bool) int {
-	j := i + 1
+	return skipQuotedFrom(b, i, i+1, q, bs, eof)
+}
+
+// skipQuotedFrom is skipQuoted starting the search at b[j].
+func skipQuotedFrom(b []byte, i, j int, q byte, bs, eof bool) int {
 	for {
 		k := bytes.IndexByte(b[j:], q)
 		if k < 0 {
@@ -60,6 +66,82 @@ func skipQuoted(b []byte, i int, q byte, bs, eof bool) int {
 		}
 		return j + 1
 	}
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// zeroBytes marks with 0x80 the lowest zero byte of v (higher marks may be
+// wrong, so only the lowest one is used).
+func zeroBytes(v uint64) uint64 { return (v - ones) &^ v & highs }
+
+// scanString is skipQuoted tuned for the short strings that make up most
+// dumps: it looks for the quote and, with bs, the backslash eight bytes at a
+// time, and switches to bytes.IndexByte once the string is long. It also
+// reports whether the string may hold escapes (a backslash or a doubled
+// quote); when it returns false, the bytes between the quotes are the value.
+func scanString(b []byte, i int, q byte, bs, eof bool) (int, bool) {
+	j := i + 1
+	n := len(b)
+	qq := uint64(q) * ones
+	esc := false
+	for j+8 <= n {
+		v := binary.LittleEndian.Uint64(b[j:])
+		m := zeroBytes(v ^ qq)
+		if bs {
+			m |= zeroBytes(v ^ ('\\' * ones))
+		}
+		if m == 0 {
+			j += 8
+			if j-i > 64 {
+				// A long string: continue with IndexByte. j never points
+				// at the second byte of an escape, so skipQuoted's
+				// backslash counting stays right.
+				return skipQuotedFrom(b, i, j, q, bs, eof), true
+			}
+			continue
+		}
+		j += bits.TrailingZeros64(m) >> 3
+		if b[j] != q {
+			esc = true // a backslash
+			j += 2
+			continue
+		}
+		if j+1 >= n {
+			break
+		}
+		if b[j+1] != q {
+			return j + 1, esc
+		}
+		esc = true
+		j += 2
+	}
+	for j < n {
+		c := b[j]
+		if c == q {
+			if j+1 >= n {
+				if eof {
+					return j + 1, esc
+				}
+				return -1, esc
+			}
+			if b[j+1] != q {
+				return j + 1, esc
+			}
+			esc = true
+			j += 2
+			continue
+		}
+		if c == '\\' && bs {
+			esc = true
+			j += 2
+			continue
+		}
+		j++
+	}
+	return -1, esc
 }
 
 // backslashes reports whether a string starting with the quote at b[i]
@@ -95,7 +177,7 @@ func (r *Reader) skipString(b []byte, i int) (int, error) {
 	case '`':
 		j = skipQuoted(b, i, c, false, r.eof)
 	default:
-		j = skipQuoted(b, i, c, r.backslashes(b, i), r.eof)
+		j, _ = scanString(b, i, c, r.backslashes(b, i), r.eof)
 	}
 	if j < 0 {
 		if r.eof {

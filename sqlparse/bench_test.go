@@ -1,0 +1,126 @@
+package sqlparse
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var (
+	benchOnce sync.Once
+	benchData map[Dialect][]byte
+)
+
+// benchInputs returns the corpus files of each dialect concatenated, in
+// name order.
+func benchInputs(b *testing.B) map[Dialect][]byte {
+	benchOnce.Do(func() {
+		c := corpus(b)
+		names := make([]string, 0, len(c))
+		for n := range c {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		benchData = map[Dialect][]byte{}
+		for _, n := range names {
+			d := corpusDialect[strings.SplitN(n, "-", 2)[0]]
+			benchData[d] = append(append(benchData[d], c[n]...), '\n')
+		}
+	})
+	return benchData
+}
+
+// benchFile adds the dump named by $SQLPARSE_BENCH_FILE (for example a
+// large mariadb-dump output), if set.
+func benchFile(b *testing.B) (string, []byte) {
+	name := os.Getenv("SQLPARSE_BENCH_FILE")
+	if name == "" {
+		return "", nil
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return name, data
+}
+
+func benchEach(b *testing.B, fn func(b *testing.B, data []byte, d Dialect)) {
+	for _, d := range []Dialect{MySQL, Postgres, SQLite} {
+		data := benchInputs(b)[d]
+		b.Run("corpus-"+d.String(), func(b *testing.B) { fn(b, data, d) })
+	}
+	if name, data := benchFile(b); data != nil {
+		b.Run("file", func(b *testing.B) {
+			b.Logf("%s, %d bytes", name, len(data))
+			fn(b, data, Auto)
+		})
+	}
+}
+
+// BenchmarkSplit reads every statement; the rows of INSERT and COPY
+// statements are checked but not decoded.
+func BenchmarkSplit(b *testing.B) {
+	benchEach(b, func(b *testing.B, data []byte, d Dialect) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		rd := NewReader(nil, d)
+		br := bytes.NewReader(data)
+		for b.Loop() {
+			br.Reset(data)
+			rd.Reset(br, d)
+			for {
+				_, err := rd.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+}
+
+// BenchmarkParseRows reads every statement and decodes every value.
+func BenchmarkParseRows(b *testing.B) {
+	benchEach(b, func(b *testing.B, data []byte, d Dialect) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		rd := NewReader(nil, d)
+		br := bytes.NewReader(data)
+		var n int
+		for b.Loop() {
+			br.Reset(data)
+			rd.Reset(br, d)
+			for {
+				st, err := rd.Next()
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				if st.Rows == nil {
+					continue
+				}
+				for {
+					row, err := st.Rows.NextRow()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					for _, v := range row {
+						n += len(v.Raw)
+					}
+				}
+			}
+		}
+		_ = n
+	})
+}
