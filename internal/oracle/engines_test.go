@@ -244,9 +244,14 @@ func derivedCopySchema(path string) (string, error) {
 
 // sqliteCounts counts the rows of every table of the SQLite database with
 // the sqlite3 shell, keyed by lower-case table name. SQLite's own tables
-// (sqlite_sequence, sqlite_stat1, ...) are left out: the engine fills them.
-func sqliteCounts(ctx context.Context, db *testdb.SQLiteDB) (counts, error) {
-	out, err := db.Query(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`)
+// (sqlite_sequence, sqlite_stat1, ...) are left out unless internal is set:
+// the engine fills them, though .dump writes their rows.
+func sqliteCounts(ctx context.Context, db *testdb.SQLiteDB, internal bool) (counts, error) {
+	q := `SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\_%' ESCAPE '\' ORDER BY name`
+	if internal {
+		q = `SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`
+	}
+	out, err := db.Query(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -255,11 +260,11 @@ func sqliteCounts(ctx context.Context, db *testdb.SQLiteDB) (counts, error) {
 	if len(names) == 0 {
 		return res, nil
 	}
-	var q []string
+	var parts []string
 	for _, n := range names {
-		q = append(q, fmt.Sprintf("SELECT %s, COUNT(*) FROM %s", quoteSQLString(n), quotePG(n)))
+		parts = append(parts, fmt.Sprintf("SELECT %s, COUNT(*) FROM %s", quoteSQLString(n), quotePG(n)))
 	}
-	out, err = db.Query(ctx, strings.Join(q, " UNION ALL "))
+	out, err = db.Query(ctx, strings.Join(parts, " UNION ALL "))
 	if err != nil {
 		return nil, err
 	}

@@ -357,7 +357,7 @@ func sqliteOracle(ctx context.Context, t *testing.T, dir, path string, c corpusC
 			t.Fatalf("prerequisite: %v", err)
 		}
 	}
-	pre, err := sqliteCounts(ctx, db)
+	pre, err := sqliteCounts(ctx, db, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +368,7 @@ func sqliteOracle(ctx context.Context, t *testing.T, dir, path string, c corpusC
 	if err != nil {
 		t.Fatal(err)
 	}
-	post, err := sqliteCounts(ctx, db)
+	post, err := sqliteCounts(ctx, db, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestLoadSQLite(t *testing.T) {
 	if err := oracleDB.LoadFile(ctx, path); err != nil {
 		t.Fatal(err)
 	}
-	want, err := sqliteCounts(ctx, oracleDB)
+	want, err := sqliteCounts(ctx, oracleDB, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -401,7 +401,7 @@ func TestLoadSQLite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := sqliteCounts(ctx, target)
+	got, err := sqliteCounts(ctx, target, false)
 	if err != nil {
 		t.Fatal(err)
 	}
