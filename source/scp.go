@@ -266,6 +266,10 @@ type scpReader struct {
 	on   *sshConn
 	left int64
 	done bool
+
+	rs     retryState
+	last   int64 // r.off at the last failure
+	broken error // failure after the bytes the last Read delivered
 }
 
 // start runs scp for the file and reads up to its data.
@@ -385,8 +389,13 @@ func (sr *scpReader) Read(b []byte) (int, error) {
 		return 0, nil
 	}
 	n := 0
-	last := r.off
-	err := r.s.retry(r.ctx, func(c *sshConn) error {
+	err := r.s.retry(r.ctx, &sr.rs, func(c *sshConn) error {
+		if sr.broken != nil {
+			// The previous Read delivered the bytes before a failure.
+			err := sr.broken
+			sr.broken = nil
+			return err
+		}
 		if sr.ss == nil || sr.on != c {
 			sr.stop()
 			if err := sr.start(c); err != nil {
@@ -405,16 +414,18 @@ func (sr *scpReader) Read(b []byte) (int, error) {
 		}
 		if err != nil {
 			sr.stop()
-			if m > 0 {
-				return nil
-			}
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return &netError{fmt.Errorf("source: scp %s at %d: %w", r.rp, r.off, err)}
+			err = &netError{fmt.Errorf("source: scp %s at %d: %w", r.rp, r.off, err)}
+			if m > 0 {
+				sr.broken = err
+				return nil
+			}
+			return err
 		}
 		return nil
-	}, func() bool { p := r.off > last; last = r.off; return p })
+	}, func() bool { p := r.off > sr.last; sr.last = r.off; return p })
 	if err != nil {
 		sr.stop()
 		return n, err

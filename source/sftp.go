@@ -246,12 +246,18 @@ func (s *SFTP) Close() error {
 	return nil
 }
 
+// retryState counts the failures in a row of one transfer, across calls.
+type retryState struct{ fails int }
+
 // retry runs op until it succeeds, fails permanently, or fails more than
 // Retries times in a row; progress reports whether bytes arrived since the
-// previous failure, which restarts the count.
-func (s *SFTP) retry(ctx context.Context, op func(c *sshConn) error, progress func() bool) error {
+// previous failure, which restarts the count. st carries the count from
+// call to call (nil: this call only).
+func (s *SFTP) retry(ctx context.Context, st *retryState, op func(c *sshConn) error, progress func() bool) error {
 	retries := cmp.Or(s.Retries, 5)
-	fails := 0
+	if st == nil {
+		st = &retryState{}
+	}
 	for {
 		c, err := s.connect(ctx)
 		if err == nil {
@@ -267,9 +273,10 @@ func (s *SFTP) retry(ctx context.Context, op func(c *sshConn) error, progress fu
 			return err
 		}
 		if progress != nil && progress() {
-			fails = 0
+			st.fails = 0
 		}
-		fails++
+		st.fails++
+		fails := st.fails
 		if retries < 0 || fails > retries {
 			return err
 		}
@@ -340,7 +347,7 @@ func (s *SFTP) List(ctx context.Context) ([]File, error) {
 		return nil, err
 	}
 	var out []File
-	err = s.retry(ctx, func(c *sshConn) error {
+	err = s.retry(ctx, nil, func(c *sshConn) error {
 		var err error
 		if c.sftp == nil {
 			out, err = s.scpList(ctx, c, m)
@@ -497,7 +504,7 @@ func (s *SFTP) Open(ctx context.Context, f File) (io.ReadCloser, error) {
 		}
 		r.want, r.hash = want, sha256.New()
 	}
-	err := s.retry(ctx, func(c *sshConn) error { return r.open(ctx, c) }, nil)
+	err := s.retry(ctx, nil, func(c *sshConn) error { return r.open(ctx, c) }, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -589,7 +596,7 @@ func (r *remoteFile) WriteTo(w io.Writer) (int64, error) {
 func (r *remoteFile) stream(ctx context.Context, w io.Writer) (int64, error) {
 	start := r.off
 	last := r.off
-	err := r.s.retry(ctx, func(c *sshConn) error {
+	err := r.s.retry(ctx, nil, func(c *sshConn) error {
 		if cur, _ := r.current(); cur != c || cur.isDead() {
 			if err := r.open(ctx, c); err != nil {
 				return err
@@ -774,7 +781,7 @@ func (r *remoteFile) ReadAt(b []byte, off int64) (int, error) {
 	}
 	n := 0
 	last := 0
-	err := r.s.retry(r.ctx, func(c *sshConn) error {
+	err := r.s.retry(r.ctx, nil, func(c *sshConn) error {
 		if cur, _ := r.current(); cur != c || cur.isDead() {
 			if err := r.open(r.ctx, c); err != nil {
 				return err

@@ -36,10 +36,10 @@ type sshConn struct {
 	sftp   *sftp.Client // nil when the connection speaks SCP
 	// maxPacket is the SFTP read size of sftp.
 	maxPacket int
-	dead   chan struct{}
-	stop   chan struct{}
-	wg     sync.WaitGroup
-	once   sync.Once
+	dead      chan struct{}
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	once      sync.Once
 }
 
 func (c *sshConn) isDead() bool {

@@ -69,6 +69,7 @@ type options struct {
 	cutConns      int
 	maxPacket     uint32
 	user, pass    string
+	noPassword    bool
 	hostKey       ssh.Signer
 }
 
@@ -100,6 +101,10 @@ func MaxPacket(n uint32) Option { return func(o *options) { o.maxPacket = n } }
 func WithUser(user, password string) Option {
 	return func(o *options) { o.user, o.pass = user, password }
 }
+
+// WithoutPasswordAuth turns off "password" authentication, so clients
+// with a password must answer "keyboard-interactive" instead.
+func WithoutPasswordAuth() Option { return func(o *options) { o.noPassword = true } }
 
 // WithHostKey sets the host key instead of a fresh ed25519 key.
 func WithHostKey(k ssh.Signer) Option { return func(o *options) { o.hostKey = k } }
@@ -173,6 +178,9 @@ func New(dir string, opts ...Option) (*Server, error) {
 			}
 			return nil, errors.New("sftptest: wrong user or password")
 		},
+	}
+	if o.noPassword {
+		s.cfg.PasswordCallback = nil
 	}
 	s.cfg.AddHostKey(o.hostKey)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
