@@ -100,6 +100,16 @@ type EntryLoad interface {
 	Entry(ctx context.Context, e archive.Entry) error
 }
 
+// ParallelLoad is implemented by a Load that can take several archive
+// entries at once: its Exec (and Entry, if it has it) may then be called
+// concurrently from up to Parallel() goroutines, each reading a different
+// entry. With the default Extractor the pipeline then extracts that many
+// entries of a ZIP in parallel; a Load without it gets one entry at a time.
+type ParallelLoad interface {
+	Load
+	Parallel() int
+}
+
 // Target says what a Load writes to.
 type Target struct {
 	// File is the source file being imported.
@@ -288,18 +298,43 @@ func (r *run) run(ctx context.Context) error {
 	return err
 }
 
-// fileRun holds one file's counters. The atomics are written by the file's
-// goroutine and read by the progress ticker; tables is only touched by the
-// file's goroutine.
+// fileRun holds one file's counters. The atomics are written by the
+// goroutines reading the file's entries and read by the progress ticker;
+// the maps and durations are merged from each entry under mu.
 type fileRun struct {
 	f                    source.File
 	entry                atomic.Pointer[string]
 	bytesIn, bytesParsed atomic.Int64
 	statements, rows     atomic.Int64
-	tables               map[string]TableStats
-	skipped              map[string]int64
-	entries              int
-	openTime, sinkTime   time.Duration
+	entries              atomic.Int64
+	openTime             time.Duration
+
+	mu       sync.Mutex
+	tables   map[string]TableStats
+	skipped  map[string]int64
+	sinkTime time.Duration
+}
+
+// entryRun holds what one entry's goroutine accumulates without locks.
+type entryRun struct {
+	name     string
+	tables   map[string]TableStats
+	skipped  map[string]int64
+	sinkTime time.Duration
+}
+
+func (fr *fileRun) merge(er *entryRun) {
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	for t, s := range er.tables {
+		old := fr.tables[t]
+		old.Rows += s.Rows
+		fr.tables[t] = old
+	}
+	for k, n := range er.skipped {
+		fr.skipped[k] += n
+	}
+	fr.sinkTime += er.sinkTime
 }
 
 func (r *run) file(ctx context.Context, f source.File) (err error) {
@@ -316,7 +351,7 @@ func (r *run) file(ctx context.Context, f source.File) (err error) {
 	err = r.load(ctx, fr)
 
 	rep := FileReport{
-		File: f, Entries: fr.entries, Statements: fr.statements.Load(), Rows: fr.rows.Load(),
+		File: f, Entries: int(fr.entries.Load()), Statements: fr.statements.Load(), Rows: fr.rows.Load(),
 		BytesIn: fr.bytesIn.Load(), BytesParsed: fr.bytesParsed.Load(), Tables: fr.tables,
 		SkippedStatements: fr.skipped, Duration: time.Since(start), Err: err,
 	}
@@ -383,7 +418,7 @@ func (r *run) load(ctx context.Context, fr *fileRun) (err error) {
 
 	t0 = time.Now()
 	ld, err := r.sink.Begin(ctx, Target{File: f, Name: r.route(f)})
-	fr.sinkTime += time.Since(t0)
+	fr.sinkTime = time.Since(t0)
 	if err != nil {
 		return &Error{Stage: StageLoad, File: f.Name, Err: err}
 	}
@@ -398,9 +433,23 @@ func (r *run) load(ctx context.Context, fr *fileRun) (err error) {
 		}
 	}()
 
+	ex := r.extract
+	pl, parallel := ld.(ParallelLoad)
+	if parallel && r.p.Extractor == nil {
+		if n := pl.Parallel(); n > 1 {
+			ex = &archive.Extractor{Parallel: n}
+		}
+	}
+	// Unless the load says it can take several entries at once, entries
+	// reach it one at a time even if the Extractor delivers them in parallel.
+	var serial sync.Mutex
 	el, _ := ld.(EntryLoad)
-	err = r.extract.Extract(ctx, f.Name, in, f.Size, func(e archive.Entry, er io.Reader) error {
-		fr.entries++
+	err = ex.Extract(ctx, f.Name, in, f.Size, func(e archive.Entry, rd io.Reader) error {
+		if !parallel {
+			serial.Lock()
+			defer serial.Unlock()
+		}
+		fr.entries.Add(1)
 		name := e.Name
 		fr.entry.Store(&name)
 		r.track(Event{Kind: EntryStarted, File: f.Name, Entry: e.Name, Size: e.Size})
@@ -409,9 +458,11 @@ func (r *run) load(ctx context.Context, fr *fileRun) (err error) {
 				return &Error{Stage: StageLoad, File: f.Name, Entry: e.Name, Err: err}
 			}
 		}
-		pr, _ := countReader(er, &fr.bytesParsed)
+		er := &entryRun{name: e.Name, tables: map[string]TableStats{}, skipped: map[string]int64{}}
+		defer fr.merge(er)
+		pr, _ := countReader(rd, &fr.bytesParsed)
 		err := r.parser.Parse(ctx, pr, r.p.Dialect, func(st *sqlparse.Statement) error {
-			return r.exec(ctx, fr, ld, e.Name, st)
+			return r.exec(ctx, fr, er, ld, st)
 		})
 		if err != nil {
 			return locate(err, StageParse, f.Name, e.Name)
@@ -426,7 +477,9 @@ func (r *run) load(ctx context.Context, fr *fileRun) (err error) {
 	}
 	t0 = time.Now()
 	err = ld.Commit(ctx)
+	fr.mu.Lock()
 	fr.sinkTime += time.Since(t0)
+	fr.mu.Unlock()
 	if err != nil {
 		return &Error{Stage: StageCommit, File: f.Name, Err: err}
 	}
@@ -434,7 +487,7 @@ func (r *run) load(ctx context.Context, fr *fileRun) (err error) {
 }
 
 // exec hands one statement to the load, counting its rows.
-func (r *run) exec(ctx context.Context, fr *fileRun, ld Load, entry string, st *sqlparse.Statement) error {
+func (r *run) exec(ctx context.Context, fr *fileRun, er *entryRun, ld Load, st *sqlparse.Statement) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -457,16 +510,16 @@ func (r *run) exec(ctx context.Context, fr *fileRun, ld Load, entry string, st *
 			}
 		}
 	}
-	fr.sinkTime += time.Since(t0)
+	er.sinkTime += time.Since(t0)
 	if cr != nil {
-		s := fr.tables[st.Table]
+		s := er.tables[st.Table]
 		s.Rows += cr.seen
-		fr.tables[st.Table] = s
+		er.tables[st.Table] = s
 	}
 	if err != nil {
 		var skip *SkippedError
 		if errors.As(err, &skip) {
-			fr.skipped[skip.Reason]++
+			er.skipped[skip.Reason]++
 			return nil
 		}
 		var perr *sqlparse.Error
@@ -474,7 +527,7 @@ func (r *run) exec(ctx context.Context, fr *fileRun, ld Load, entry string, st *
 			// A syntax error inside the rows: the parser's position is exact.
 			return err
 		}
-		return &Error{Stage: StageLoad, File: fr.f.Name, Entry: entry, Line: st.Line, Offset: st.Offset, Statement: st.Num, Table: st.Table, Err: err}
+		return &Error{Stage: StageLoad, File: fr.f.Name, Entry: er.name, Line: st.Line, Offset: st.Offset, Statement: st.Num, Table: st.Table, Err: err}
 	}
 	return nil
 }

@@ -343,3 +343,32 @@ func BenchmarkPipelineDryRun(b *testing.B) {
 		}
 	}
 }
+
+// parallelRecorder is a recorder whose loads accept concurrent entries.
+type parallelRecorder struct{ recorder }
+
+type parallelLoad struct{ *recLoad }
+
+func (parallelLoad) Parallel() int { return 2 }
+
+func (r *parallelRecorder) Begin(ctx context.Context, t importer.Target) (importer.Load, error) {
+	return parallelLoad{&recLoad{r: &r.recorder, file: t.File.Name}}, nil
+}
+
+func TestPipelineParallelEntries(t *testing.T) {
+	dir := t.TempDir()
+	entries := map[string][]byte{}
+	for i := range 6 {
+		entries[string(rune('a'+i))+".sql"] = []byte(smallDump)
+	}
+	writeZip(t, filepath.Join(dir, "many.zip"), entries)
+	for _, rec := range []importer.Sink{&parallelRecorder{}, &recorder{}} {
+		rep, err := (&importer.Pipeline{Source: source.Dir(dir), Sink: rec}).Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Entries != 6 || rep.Rows != 18 || rep.Tables["t"].Rows != 12 || rep.Tables["u"].Rows != 6 {
+			t.Errorf("%T: entries %d rows %d tables %v", rec, rep.Entries, rep.Rows, rep.Tables)
+		}
+	}
+}
