@@ -1,8 +1,10 @@
 // Command quickstart imports a bundled sample dump with nothing to install:
 // the Chinook sample database, as written by the sqlite3 shell's .dump and
-// zipped, goes through the whole pipeline (source, ZIP extractor, SQL
-// parser) into a SQLite file in a temporary folder, with live progress; then
-// it prints the rows per table, counted in the new database.
+// zipped, is served by an in-process SSH server on loopback and goes through
+// the whole pipeline (SFTP source with the host key checked against a
+// known_hosts file, ZIP extractor, SQL parser) into a SQLite file in a
+// temporary folder, with live progress; then it prints the rows per table,
+// counted in the new database.
 //
 //	go run ./examples/quickstart
 package main
@@ -27,6 +29,7 @@ import (
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sink"
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/sftptest"
 	"github.com/dumpline/importer/status"
 )
 
@@ -41,40 +44,76 @@ func main() {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
-	_, err = run(ctx, filepath.Join(dir, "chinook.db"), os.Stdout)
+	_, err = run(ctx, dir, os.Stdout)
+	os.RemoveAll(filepath.Join(dir, "drop"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "quickstart:", err)
 		os.Exit(1)
 	}
 }
 
-// run imports the sample into the SQLite file dbPath and returns the rows
-// per table counted in the database.
-func run(ctx context.Context, dbPath string, out io.Writer) (map[string]int64, error) {
+// run serves the sample from an SSH server on loopback, imports it into the
+// SQLite file dir/chinook.db and returns the rows per table counted in the
+// database.
+func run(ctx context.Context, dir string, out io.Writer) (map[string]int64, error) {
+	// The drop: the bundled zip in a folder, served over SFTP on 127.0.0.1.
+	drop := filepath.Join(dir, "drop")
+	zipped, err := sample.ReadFile("testdata/chinook.zip")
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(drop, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(drop, "chinook.zip"), zipped, 0o644); err != nil {
+		return nil, err
+	}
+	srv, err := sftptest.New(drop)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	// Host keys are always verified: record the server's key in a
+	// known_hosts file, as an operator would.
+	knownHosts := filepath.Join(dir, "known_hosts")
+	if err := os.WriteFile(knownHosts, []byte(srv.KnownHostsLine()+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	src := &source.SFTP{Addr: srv.Addr, User: srv.User, Password: srv.Password, Path: "/", KnownHosts: []string{knownHosts}}
+	defer src.Close()
+
+	dbPath := filepath.Join(dir, "chinook.db")
 	tracker := status.New(0)
 	target := sink.NewSQLite(dbPath)
 	defer target.Close()
 	p := &importer.Pipeline{
-		Source:   &source.FS{FS: sample, Root: "testdata"},
+		Source:   src,
 		Patterns: []string{"*.zip"},
 		Sink:     target,
 		Status:   tracker,
-		Logger:   slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		// Progress events every 100ms (the default is 250ms).
+		ProgressInterval: 100 * time.Millisecond,
+		Logger:           slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
-	fmt.Fprintf(out, "importing the bundled Chinook sample into %s\n", dbPath)
+	fmt.Fprintf(out, "importing the bundled Chinook sample from sftp://%s@%s/ into %s\n", srv.User, srv.Addr, dbPath)
 
 	done := make(chan struct{})
 	watched := make(chan struct{})
 	go func() { // live progress from the tracker's snapshots
 		defer close(watched)
-		t := time.NewTicker(200 * time.Millisecond)
+		t := time.NewTicker(150 * time.Millisecond)
 		defer t.Stop()
+		var last int64 = -1
 		for {
 			select {
 			case <-done:
 				return
 			case <-t.C:
 				s := tracker.Snapshot()
+				if s.Totals.BytesParsed == last {
+					continue
+				}
+				last = s.Totals.BytesParsed
 				fmt.Fprintf(out, "  %s: %d statements, %d rows, %d bytes parsed\n", s.State, s.Totals.Statements, s.Totals.Rows, s.Totals.BytesParsed)
 			}
 		}

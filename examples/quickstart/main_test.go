@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -18,7 +17,7 @@ var chinookRows = map[string]int64{
 
 func TestQuickstart(t *testing.T) {
 	var out bytes.Buffer
-	got, err := run(context.Background(), filepath.Join(t.TempDir(), "chinook.db"), &out)
+	got, err := run(context.Background(), t.TempDir(), &out)
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
