@@ -208,8 +208,11 @@ func server(tb testing.TB, e Engine) *Server {
 	return s
 }
 
-func start(e Engine) (*Server, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+// Start starts a private server of engine e outside of tests, for programs
+// such as cmd/gendump; the caller must call its Stop method. ctx bounds the
+// start-up only.
+func Start(ctx context.Context, e Engine) (*Server, error) {
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
 	defer cancel()
 	switch e {
 	case EngineMariaDB:
@@ -218,6 +221,10 @@ func start(e Engine) (*Server, error) {
 		return startPostgres(ctx)
 	}
 	return nil, fmt.Errorf("testdb: unknown engine %q", e)
+}
+
+func start(e Engine) (*Server, error) {
+	return Start(context.Background(), e)
 }
 
 // Engine names a database server.
