@@ -9,7 +9,7 @@ import (
 // ... FROM stdin is followed by its data lines, read as rows; any other COPY
 // is an Other statement.
 func (r *Reader) copyStmt(b []byte, s int) (bool, error) {
-	end, next, err := r.scanStmt(s, false, false)
+	end, next, err := r.scanStmt(s, scanPlain)
 	if err != nil {
 		return false, err
 	}

@@ -74,6 +74,8 @@ type Reader struct {
 	stdStrings  bool // PostgreSQL standard_conforming_strings
 	special     [256]bool
 	rowSpecial  [256]bool
+	// specialWords is special plus the bytes that start words.
+	specialWords [256]bool
 
 	// rows state
 	rows    rowReader
@@ -272,6 +274,11 @@ func (r *Reader) setDialect() {
 		r.special['['] = true
 	}
 	r.special[r.delim[0]] = true
+	r.specialWords = r.special
+	for c := 'a'; c <= 'z'; c++ {
+		r.specialWords[c], r.specialWords[c-'a'+'A'] = true, true
+	}
+	r.specialWords['_'] = true
 	r.rowSpecial = [256]bool{'(': true, ')': true, '\'': true, '"': true, '/': true, '-': true, '*': true}
 	switch r.dialect {
 	case MySQL:

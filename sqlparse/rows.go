@@ -107,6 +107,35 @@ func (r *Reader) insert(b []byte, s, e int) (bool, error) {
 	if i >= len(b) {
 		return false, nil
 	}
+	if r.dialect == MySQL && (b[i] == 'p' || b[i] == 'P') {
+		// PARTITION (p0, p1)
+		j, err := r.wordEnd(b, i)
+		if err != nil {
+			return false, err
+		}
+		if !equalFold(b[i:j], "partition") {
+			return false, nil
+		}
+		if i, err = r.sp(b, j); err != nil {
+			return false, err
+		}
+		if i >= len(b) || b[i] != '(' {
+			return false, nil
+		}
+		k := bytes.IndexByte(b[i:], ')')
+		if k < 0 {
+			if r.eof {
+				return false, nil
+			}
+			return false, errNeedMore
+		}
+		if i, err = r.sp(b, i+k+1); err != nil {
+			return false, err
+		}
+		if i >= len(b) {
+			return false, nil
+		}
+	}
 	r.cols = r.cols[:0]
 	tableEnd := len(nb)
 	hasCols := false
@@ -296,7 +325,7 @@ func (r *Reader) rowStart(b []byte, cond *int) (int, error) {
 			if !identTab[b[i]] || '0' <= b[i] && b[i] <= '9' {
 				return 0, r.errAt(i, "expected , or the end of the statement after a row")
 			}
-			end, next, err := r.scanStmt(i, false, false)
+			end, next, err := r.scanStmt(i, scanPlain)
 			if err != nil {
 				return 0, err
 			}
@@ -333,6 +362,9 @@ func (r *Reader) tuple(decode bool) error {
 	if i < len(b) && b[i] == ')' {
 		i++
 	} else {
+		// Plain strings (no E prefix) take backslash escapes in these cases.
+		bs := r.dialect == MySQL && !r.noBackslash || r.dialect == Postgres && !r.stdStrings
+		dq := r.dialect != Postgres // "..." is a string
 		for {
 			if i >= len(b) {
 				if !r.eof {
@@ -340,9 +372,47 @@ func (r *Reader) tuple(decode bool) error {
 				}
 				return r.errAt(open, "unterminated row")
 			}
+			// Fast paths, inline, for the common values directly followed
+			// by ',' or ')'; value handles everything else.
+			switch c := b[i]; {
+			case c == '\'' || c == '"' && dq:
+				e, esc := scanString(b, i, c, bs, r.eof)
+				if e > 0 && e < len(b) && (b[e] == ',' || b[e] == ')') {
+					if decode {
+						raw := b[i+1 : e-1 : e-1]
+						if esc {
+							raw = r.unquote(raw, c, bs)
+						}
+						r.vals = append(r.vals, Value{Kind: String, Raw: raw})
+					}
+					i = e
+					goto next
+				}
+			case '0' <= c && c <= '9':
+				j := i + 1
+				for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+					j++
+				}
+				kind := Int
+				if j < len(b) && b[j] == '.' {
+					kind = Number
+					j++
+					for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+						j++
+					}
+				}
+				if j < len(b) && (b[j] == ',' || b[j] == ')') {
+					if decode {
+						r.vals = append(r.vals, Value{Kind: kind, Raw: b[i:j:j]})
+					}
+					i = j
+					goto next
+				}
+			}
 			if i, err = r.value(b, i, decode, &cond); err != nil {
 				return err
 			}
+		next:
 			if i >= len(b) {
 				return r.errAt(open, "unterminated row")
 			}
@@ -828,62 +898,79 @@ func (r *Reader) expr(b []byte, i int) (int, error) {
 // decoded text is never longer than the literal, so r.scratch, as large as
 // the buffer, never grows while a row is read.
 func (r *Reader) unquote(s []byte, q byte, bs bool) []byte {
+	nq := bytes.IndexByte(s, q)
+	nb := -1
 	if bs {
-		if bytes.IndexByte(s, '\\') < 0 && bytes.IndexByte(s, q) < 0 {
-			return s
-		}
-	} else if bytes.IndexByte(s, q) < 0 {
+		nb = bytes.IndexByte(s, '\\')
+	}
+	if nq < 0 && nb < 0 {
 		return s
 	}
 	out := r.scratch[r.scr:r.scr]
-	for len(s) > 0 {
-		k := bytes.IndexByte(s, q)
-		if bs {
-			if k2 := bytes.IndexByte(s, '\\'); k2 >= 0 && (k < 0 || k2 < k) {
-				out = append(out, s[:k2]...)
-				s = s[k2:]
-				if len(s) < 2 {
-					out = append(out, s...)
-					break
-				}
-				if r.dialect == Postgres {
-					var n int
-					out, n = pgEscape(out, s)
-					s = s[n:]
-					continue
-				}
-				switch e := s[1]; e {
-				case '0':
-					out = append(out, 0)
-				case 'b':
-					out = append(out, '\b')
-				case 'n':
-					out = append(out, '\n')
-				case 'r':
-					out = append(out, '\r')
-				case 't':
-					out = append(out, '\t')
-				case 'Z':
-					out = append(out, 26)
-				case '%', '_':
-					out = append(out, '\\', e)
-				default:
-					out = append(out, e)
-				}
-				s = s[2:]
-				continue
-			}
+	pos := 0
+	for {
+		// nq and nb are the next quote and backslash at or after pos, or -1.
+		k := nq
+		if nb >= 0 && (k < 0 || nb < k) {
+			k = nb
 		}
 		if k < 0 {
-			out = append(out, s...)
+			out = append(out, s[pos:]...)
 			break
 		}
-		// A doubled quote.
-		out = append(out, s[:k+1]...)
-		s = s[min(k+2, len(s)):]
+		out = append(out, s[pos:k]...)
+		switch {
+		case k == nq:
+			// A doubled quote (skipQuoted made sure of it).
+			out = append(out, q)
+			pos = k + 2
+		case k+1 >= len(s):
+			out = append(out, '\\')
+			pos = k + 1
+		case r.dialect == Postgres:
+			var n int
+			out, n = pgEscape(out, s[k:])
+			pos = k + n
+		default:
+			switch e := s[k+1]; e {
+			case '0':
+				out = append(out, 0)
+			case 'b':
+				out = append(out, '\b')
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'Z':
+				out = append(out, 26)
+			case '%', '_':
+				out = append(out, '\\', e)
+			default:
+				out = append(out, e)
+			}
+			pos = k + 2
+		}
+		pos = min(pos, len(s))
+		if nq >= 0 && nq < pos {
+			nq = indexFrom(s, pos, q)
+		}
+		if nb >= 0 && nb < pos {
+			nb = indexFrom(s, pos, '\\')
+		}
 	}
 	r.scr += len(out)
 	return out[:len(out):len(out)]
+}
+
+// indexFrom returns the index of the first c in s at or after i, or -1.
+func indexFrom(s []byte, i int, c byte) int {
+	k := bytes.IndexByte(s[i:], c)
+	if k < 0 {
+		return -1
+	}
+	return i + k
 }
 
 // pgEscape decodes the PostgreSQL escape sequence at the start of s (s[0]

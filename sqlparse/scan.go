@@ -420,22 +420,35 @@ func (r *Reader) dollar(b []byte, i int) (int, error) {
 	return j + 1 + k + len(tag), nil
 }
 
+// How scanStmt finds the end of a statement.
+type scanMode uint8
+
+const (
+	scanPlain   scanMode = iota // at the delimiter
+	scanUse                     // at the delimiter or a newline (MySQL's USE command)
+	scanTrigger                 // at a delimiter after "; END" (SQLite CREATE TRIGGER)
+	scanBlocks                  // at a delimiter outside BEGIN/CASE ... END (PostgreSQL BEGIN ATOMIC bodies)
+)
+
 // scanStmt finds the end of the statement whose text continues at b[i]. It
 // returns the index where its text ends (at the delimiter) and the index
 // after the delimiter. At the end of the input the statement ends there.
-// With useLine, a newline also ends the statement (MySQL's USE command);
-// with trigger, a delimiter ends it only after "; END" (SQLite triggers).
-func (r *Reader) scanStmt(i int, useLine, trigger bool) (int, int, error) {
+func (r *Reader) scanStmt(i int, mode scanMode) (int, int, error) {
 	b := r.buf[:r.end]
 	d0 := r.delim[0]
-	depth := 0
+	depth := 0  // parentheses, PostgreSQL only
+	blocks := 0 // BEGIN/CASE ... END, in scanBlocks mode
+	tab := &r.special
+	if mode == scanBlocks {
+		tab = &r.specialWords
+	}
 	for {
-		if useLine {
-			for i < len(b) && !r.special[b[i]] && b[i] != '\n' {
+		if mode == scanUse {
+			for i < len(b) && !tab[b[i]] && b[i] != '\n' {
 				i++
 			}
 		} else {
-			for i < len(b) && !r.special[b[i]] {
+			for i < len(b) && !tab[b[i]] {
 				i++
 			}
 		}
@@ -446,12 +459,12 @@ func (r *Reader) scanStmt(i int, useLine, trigger bool) (int, int, error) {
 			return 0, 0, errNeedMore
 		}
 		c := b[i]
-		if c == d0 && depth == 0 {
+		if c == d0 && depth == 0 && blocks == 0 {
 			ok, err := r.isDelim(b, i)
 			if err != nil {
 				return 0, 0, err
 			}
-			if ok && (!trigger || triggerEnd(b, i)) {
+			if ok && (mode != scanTrigger || triggerEnd(b, i)) {
 				return i, i + len(r.delim), nil
 			}
 		}
@@ -508,7 +521,25 @@ func (r *Reader) scanStmt(i int, useLine, trigger bool) (int, int, error) {
 			}
 			i++
 		default:
-			i++
+			if mode != scanBlocks || !identTab[c] {
+				i++
+				continue
+			}
+			j, err := r.wordEnd(b, i)
+			if err != nil {
+				return 0, 0, err
+			}
+			if i == 0 || !identTab[b[i-1]] {
+				switch w := b[i:j]; {
+				case equalFold(w, "begin"), equalFold(w, "case"):
+					blocks++
+				case equalFold(w, "end"):
+					if blocks > 0 {
+						blocks--
+					}
+				}
+			}
+			i = j
 		}
 	}
 }

@@ -130,6 +130,9 @@ var splitCases = []splitCase{
 	{"mysql client commands", MySQL,
 		"use employees\nsource load_departments.dump ;\nUSE `db`;\nSELECT 1;",
 		"other \"use employees\"\nmeta \"source load_departments.dump ;\"\nother \"USE `db`\"\nother \"SELECT 1\"\n"},
+	{"mysql partition", MySQL,
+		"INSERT INTO t PARTITION (p0, p1) (a) VALUES (1);",
+		"insert \"INSERT INTO t PARTITION (p0, p1) (a) VALUES\" t [\"a\"]\n  int:\"1\"\n"},
 	{"mysql last statement without delimiter", MySQL,
 		"SELECT 1;\nSELECT 2\n",
 		"other \"SELECT 1\"\nother \"SELECT 2\"\n"},
@@ -156,6 +159,10 @@ var splitCases = []splitCase{
 	{"postgres comments and meta commands", Postgres,
 		"/* a /* nested; */ still; */ SELECT 1;\n\\connect db\n\\restrict abc123\n\\c chinook;\nSELECT (1;2);\n-- c\nSELECT \"a\"\"b;\";",
 		"other \"SELECT 1\"\nmeta \"\\\\connect db\"\nmeta \"\\\\restrict abc123\"\nmeta \"\\\\c chinook;\"\nother \"SELECT (1;2)\"\nother \"SELECT \\\"a\\\"\\\"b;\\\"\"\n"},
+	{"postgres begin atomic", Postgres,
+		"CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN a > 0 THEN 1 END; SELECT 2; END;\nCREATE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END;\nBEGIN;\nCREATE TABLE begin_end (\"end\" int);",
+		"other \"CREATE OR REPLACE FUNCTION f(a int) RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT CASE WHEN a > 0 THEN 1 END; SELECT 2; END\"\n" +
+			"other \"CREATE PROCEDURE p() BEGIN ATOMIC INSERT INTO t VALUES (1); END\"\nother \"BEGIN\"\nother \"CREATE TABLE begin_end (\\\"end\\\" int)\"\n"},
 	{"postgres insert forms", Postgres,
 		"INSERT INTO public.\"Actor\" (id, \"Name\") OVERRIDING SYSTEM VALUE VALUES (1, 'x') ON CONFLICT DO NOTHING;\nINSERT INTO t DEFAULT VALUES;",
 		"insert \"INSERT INTO public.\\\"Actor\\\" (id, \\\"Name\\\") OVERRIDING SYSTEM VALUE VALUES\" public.Actor [\"id\" \"Name\"]\n  int:\"1\" string:\"x\"\n  trailer \"ON CONFLICT DO NOTHING\"\n" +

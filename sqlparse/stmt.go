@@ -81,7 +81,7 @@ func (r *Reader) statement() (bool, error) {
 		case r.dialect == MySQL && equalFold(w, "source") && (after == ' ' || after == '\t'):
 			return r.metaLine(b, s)
 		case r.dialect == MySQL && equalFold(w, "use") && spaceTab[after]:
-			end, next, err := r.scanStmt(e, true, false)
+			end, next, err := r.scanStmt(e, scanUse)
 			if err != nil {
 				return false, err
 			}
@@ -93,19 +93,19 @@ func (r *Reader) statement() (bool, error) {
 			}
 		case r.dialect == Postgres && equalFold(w, "copy"):
 			return r.copyStmt(b, s)
-		case r.dialect == SQLite && equalFold(w, "create"):
-			trig, err := r.isTrigger(b, e)
+		case r.dialect != MySQL && equalFold(w, "create"):
+			mode, err := r.createMode(b, e)
 			if err != nil {
 				return false, err
 			}
-			end, next, err := r.scanStmt(e, false, trig)
+			end, next, err := r.scanStmt(e, mode)
 			if err != nil {
 				return false, err
 			}
 			return r.other(b, s, end, next)
 		}
 	}
-	end, next, err := r.scanStmt(s, false, false)
+	end, next, err := r.scanStmt(s, scanPlain)
 	if err != nil {
 		return false, err
 	}
@@ -233,27 +233,30 @@ func (r *Reader) delimiter(b []byte, s, e int) (bool, error) {
 	return r.done(Meta, b[s:end], next)
 }
 
-// isTrigger reports whether the SQLite CREATE statement whose keyword ends
-// at b[e] creates a trigger.
-func (r *Reader) isTrigger(b []byte, e int) (bool, error) {
-	for n := 0; n < 2; n++ {
+// createMode returns how to find the end of the CREATE statement whose
+// keyword ends at b[e]: SQLite triggers end at "; END;" and PostgreSQL
+// functions and procedures may have BEGIN ATOMIC ... END bodies.
+func (r *Reader) createMode(b []byte, e int) (scanMode, error) {
+	for n := 0; n < 3; n++ {
 		i, err := r.sp(b, e)
 		if err != nil {
-			return false, err
+			return scanPlain, err
 		}
 		j, err := r.wordEnd(b, i)
 		if err != nil {
-			return false, err
+			return scanPlain, err
 		}
 		w := b[i:j]
+		e = j
 		switch {
-		case equalFold(w, "trigger"):
-			return true, nil
-		case n == 0 && (equalFold(w, "temp") || equalFold(w, "temporary")):
-			e = j
+		case r.dialect == SQLite && equalFold(w, "trigger"):
+			return scanTrigger, nil
+		case r.dialect == Postgres && (equalFold(w, "function") || equalFold(w, "procedure")):
+			return scanBlocks, nil
+		case equalFold(w, "temp") || equalFold(w, "temporary") || equalFold(w, "or") || equalFold(w, "replace"):
 		default:
-			return false, nil
+			return scanPlain, nil
 		}
 	}
-	return false, nil
+	return scanPlain, nil
 }
