@@ -2,19 +2,31 @@
 //
 //	dumpimport parse [flags] SOURCE          decompress, parse and decode every row; write nothing
 //	dumpimport load  [flags] SOURCE TARGET   import SOURCE into TARGET
+//	dumpimport list  [flags] SOURCE          list the files of SOURCE that the patterns select
+//	dumpimport fetch [flags] SOURCE DIR      download them into DIR (-extract: their entries)
 //
-// SOURCE is a local file or folder. TARGET is sqlite:PATH.
+// SOURCE is a local file or folder, or sftp://user@host[:port]/path or
+// scp://user@host[:port]/path (a file, or a folder filtered by -pattern).
+// TARGET is sqlite:PATH.
 //
-// Flags come after the command word:
+// Flags come after the command word and before the arguments:
 //
 //	-dialect auto|mysql|postgres|sqlite   SQL dialect of the dumps (auto detects it)
 //	-pattern GLOB                         select files by base name (repeatable)
-//	-json                                 print one JSON object with the figures on stdout
+//	-json                                 print one JSON object on stdout
 //	-quiet                                no progress on stderr
+//	-state FILE                           skip files imported before and unchanged (load, list)
+//	-zip-password-env VAR                 the password of encrypted ZIP entries is in $VAR
+//	-identity FILE                        SSH private key (repeatable)
+//	-known-hosts FILE                     known_hosts file (repeatable; default ~/.ssh/known_hosts)
+//	-password-env VAR                     the SSH password is in $VAR
+//	-trust-on-first-use                   accept and record the key of a host not yet known
+//	-extract                              fetch: write the archives' entries, not the archives
 //
 // Progress goes to stderr (a progress bar on a terminal). On failure the
 // command exits with status 1 and prints one line on stderr naming the file,
-// the entry and the line where it happened.
+// the entry and the line where it happened. Passwords are read from the
+// environment only, never from arguments, and never printed.
 package main
 
 import (
@@ -34,6 +46,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/archive"
 	"github.com/dumpline/importer/sink"
 	"github.com/dumpline/importer/source"
 	"github.com/dumpline/importer/sqlparse"
@@ -49,15 +62,34 @@ func main() {
 const usage = `usage:
   dumpimport parse [flags] SOURCE
   dumpimport load  [flags] SOURCE TARGET
+  dumpimport list  [flags] SOURCE
+  dumpimport fetch [flags] SOURCE DIR
 
-SOURCE: a local file or folder. TARGET: sqlite:PATH.
+SOURCE: a local file or folder, sftp://user@host[:port]/path or scp://user@host[:port]/path.
+TARGET: sqlite:PATH.
 Run 'dumpimport parse -h' for the flags.
 `
 
-type patterns []string
+type multi []string
 
-func (p *patterns) String() string     { return strings.Join(*p, ",") }
-func (p *patterns) Set(s string) error { *p = append(*p, s); return nil }
+func (p *multi) String() string     { return strings.Join(*p, ",") }
+func (p *multi) Set(s string) error { *p = append(*p, s); return nil }
+
+// options are the flags shared by every command.
+type options struct {
+	dialect        string
+	patterns       multi
+	json, quiet, v bool
+	state          string
+	zipPasswordEnv string
+	identities     multi
+	knownHosts     multi
+	passwordEnv    string
+	tofu           bool
+	extract        bool
+}
+
+var nargs = map[string]int{"parse": 1, "load": 2, "list": 1, "fetch": 2}
 
 // run is the whole command; it returns the exit status.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -66,76 +98,87 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmd, args := args[0], args[1:]
-	fs := flag.NewFlagSet("dumpimport "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	dialect := fs.String("dialect", "auto", "SQL dialect: auto, mysql, postgres or sqlite")
-	var pats patterns
-	fs.Var(&pats, "pattern", "select files by base name with a shell glob (repeatable)")
-	asJSON := fs.Bool("json", false, "print one JSON object with the figures on stdout")
-	quiet := fs.Bool("quiet", false, "print no progress on stderr")
-	verbose := fs.Bool("v", false, "log each file on stderr")
-
-	var nargs int
 	switch cmd {
-	case "parse":
-		nargs = 1
-	case "load":
-		nargs = 2
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	default:
+	}
+	want, ok := nargs[cmd]
+	if !ok {
 		fmt.Fprintf(stderr, "dumpimport: unknown command %q\n%s", cmd, usage)
 		return 2
 	}
+	var o options
+	fs := flag.NewFlagSet("dumpimport "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.dialect, "dialect", "auto", "SQL dialect: auto, mysql, postgres or sqlite")
+	fs.Var(&o.patterns, "pattern", "select files by base name with a shell glob (repeatable)")
+	fs.BoolVar(&o.json, "json", false, "print one JSON object on stdout")
+	fs.BoolVar(&o.quiet, "quiet", false, "print no progress on stderr")
+	fs.BoolVar(&o.v, "v", false, "log each file on stderr")
+	fs.StringVar(&o.state, "state", "", "JSON state `file`: skip files imported before and unchanged since")
+	fs.StringVar(&o.zipPasswordEnv, "zip-password-env", "", "environment `variable` holding the password of encrypted ZIP entries")
+	fs.Var(&o.identities, "identity", "SSH private key `file` (repeatable)")
+	fs.Var(&o.knownHosts, "known-hosts", "known_hosts `file` (repeatable; default ~/.ssh/known_hosts)")
+	fs.StringVar(&o.passwordEnv, "password-env", "", "environment `variable` holding the SSH password")
+	fs.BoolVar(&o.tofu, "trust-on-first-use", false, "accept the key of an unknown host and record it in the first known_hosts file")
+	fs.BoolVar(&o.extract, "extract", false, "fetch: write the archives' entries instead of the archives")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
 	}
-	if fs.NArg() != nargs {
-		fmt.Fprintf(stderr, "dumpimport %s: want %d argument(s), got %d\n%s", cmd, nargs, fs.NArg(), usage)
+	if fs.NArg() != want {
+		fmt.Fprintf(stderr, "dumpimport %s: want %d argument(s), got %d\n%s", cmd, want, fs.NArg(), usage)
 		return 2
 	}
-	d, err := sqlparse.ParseDialect(*dialect)
+	d, err := sqlparse.ParseDialect(o.dialect)
 	if err != nil {
 		fmt.Fprintln(stderr, "dumpimport:", err)
 		return 2
 	}
-	src, err := openSource(fs.Arg(0))
-	if err != nil {
+	if _, err := source.NewMatcher(o.patterns...); err != nil {
 		fmt.Fprintln(stderr, "dumpimport:", err)
-		return 1
+		return 2
 	}
-	p := &importer.Pipeline{Source: src, Patterns: pats, Dialect: d, Sink: sink.Discard}
+	var snk importer.Sink = sink.Discard
 	if cmd == "load" {
-		snk, closeSink, err := openTarget(fs.Arg(1))
+		s, closeSink, err := openTarget(fs.Arg(1))
 		if err != nil {
 			fmt.Fprintln(stderr, "dumpimport:", err)
 			return 2
 		}
 		defer closeSink()
-		p.Sink = snk
+		snk = s
 	}
-	if *verbose {
-		p.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	src, srcID, closeSrc, err := openSource(fs.Arg(0), &o)
+	if err != nil {
+		fmt.Fprintln(stderr, "dumpimport:", oneLine(err.Error()))
+		return 1
 	}
-	var prog *progress
-	if !*quiet {
-		prog = newProgress(stderr)
-		p.Status = prog
-	}
-	rep, err := p.Run(ctx)
-	if prog != nil {
-		prog.finish()
-	}
-	if *asJSON {
-		if jerr := writeJSON(stdout, rep); jerr != nil && err == nil {
-			err = jerr
+	defer closeSrc()
+	ex := &archive.Extractor{}
+	if o.zipPasswordEnv != "" {
+		pw, ok := os.LookupEnv(o.zipPasswordEnv)
+		if !ok {
+			fmt.Fprintf(stderr, "dumpimport: $%s is not set\n", o.zipPasswordEnv)
+			return 2
 		}
-	} else if rep != nil {
-		writeText(stdout, rep)
+		ex.Password = archive.StaticPassword(pw)
+	}
+	var state importer.State
+	if o.state != "" {
+		state = &source.JSONState{Path: o.state, Source: srcID}
+	}
+
+	switch cmd {
+	case "list":
+		err = list(ctx, src, o.patterns, state, o.json, stdout)
+	case "fetch":
+		err = fetch(ctx, src, o.patterns, ex, o.extract, fs.Arg(1), o.quiet, stderr)
+	default:
+		err = importRun(ctx, &importer.Pipeline{Source: src, Patterns: o.patterns, Dialect: d, Sink: snk, State: state, Extractor: ex}, &o, stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "dumpimport:", oneLine(err.Error()))
@@ -144,17 +187,63 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// importRun runs the pipeline for parse and load and prints its report.
+func importRun(ctx context.Context, p *importer.Pipeline, o *options, stdout, stderr io.Writer) error {
+	if o.v {
+		p.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	var prog *progress
+	if !o.quiet {
+		prog = newProgress(stderr)
+		p.Status = prog
+	}
+	rep, err := p.Run(ctx)
+	if prog != nil {
+		prog.finish()
+	}
+	if o.json {
+		if jerr := writeJSON(stdout, rep); jerr != nil && err == nil {
+			err = jerr
+		}
+	} else if rep != nil {
+		writeText(stdout, rep)
+	}
+	return err
+}
+
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func openSource(arg string) (importer.Source, error) {
+// openSource opens SOURCE and returns it with an identity for the state
+// file (the URL without any password) and a function that releases it.
+func openSource(arg string, o *options) (importer.Source, string, func(), error) {
+	if strings.HasPrefix(arg, "sftp://") || strings.HasPrefix(arg, "scp://") {
+		s, err := source.ParseURL(arg)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if s.Password != "" {
+			return nil, "", nil, errors.New("put no password in the URL: use -password-env")
+		}
+		if o.passwordEnv != "" {
+			pw, ok := os.LookupEnv(o.passwordEnv)
+			if !ok {
+				return nil, "", nil, fmt.Errorf("$%s is not set", o.passwordEnv)
+			}
+			s.Password = pw
+		}
+		s.KeyFiles = append(s.KeyFiles, o.identities...)
+		s.KnownHosts = append(s.KnownHosts, o.knownHosts...)
+		s.TrustOnFirstUse = s.TrustOnFirstUse || o.tofu
+		return s, arg, func() { s.Close() }, nil
+	}
 	st, err := os.Stat(arg)
 	if err != nil {
-		return nil, err
+		return nil, "", nil, err
 	}
 	if st.IsDir() {
-		return source.Dir(arg), nil
+		return source.Dir(arg), arg, func() {}, nil
 	}
-	return source.LocalFile(arg), nil
+	return source.LocalFile(arg), arg, func() {}, nil
 }
 
 func openTarget(arg string) (importer.Sink, func(), error) {
