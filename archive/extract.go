@@ -275,6 +275,9 @@ func (ex *extraction) compressed(w *worker, lv level, f Format) error {
 	if lv.depth == 1 && lv.size >= 0 {
 		e.CompressedSize = lv.size
 	}
+	if zr, ok := dec.(*gzip.Reader); ok && !zr.ModTime.IsZero() {
+		e.Modified = zr.ModTime
+	}
 	if err := ex.c.addEntry(e.Name); err != nil {
 		return ex.errorf(e.Name, -1, err)
 	}
