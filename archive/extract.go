@@ -95,8 +95,8 @@ func Detect(head []byte) Format {
 
 const headLen = 512
 
-// Extract reads the file called name (size bytes, or -1 when unknown) from r
-// and calls fn once for each entry with a reader of its uncompressed content,
+// Extract reads the file called name (size bytes, or -1 when unknown) from r,
+// which must be at the start of the file, and calls fn once for each entry with a reader of its uncompressed content,
 // valid until fn returns. It implements importer.Extractor.
 //
 // When fn returns nil, the rest of the entry is read and checked (sizes,
