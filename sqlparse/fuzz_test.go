@@ -47,6 +47,9 @@ func FuzzSplit(f *testing.F) {
 			if e.Offset < 0 || e.Offset > int64(len(data)) || e.Line < 1 || e.Column < 1 {
 				t.Fatalf("error position out of range: %v", e)
 			}
+			if strings.Contains(e.Msg, "internal error") {
+				t.Fatalf("scanner asked for input after the end: %v", e)
+			}
 		}
 		rd := &Reader{}
 		rd.resetSize(&oneByte{bytes.NewReader(data)}, dialect, minBufferSize, 0)
@@ -76,6 +79,9 @@ func FuzzRows(f *testing.F) {
 			var e *Error
 			if !errors.As(err, &e) {
 				t.Fatalf("error %T %v is not a *Error", err, err)
+			}
+			if strings.Contains(e.Msg, "internal error") {
+				t.Fatalf("scanner asked for input after the end: %v", e)
 			}
 			return
 		}

@@ -137,6 +137,7 @@ func (r *Reader) resetSize(src io.Reader, d Dialect, size, maxBuf int) {
 	r.err = nil
 	r.mode = modeStmt
 	r.delim = append(r.delimBuf[:0], ';')
+	r.delimBuf = r.delim
 	r.noBackslash = false
 	r.stdStrings = true
 	r.rows.r = r

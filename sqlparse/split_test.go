@@ -328,3 +328,32 @@ func TestSyntaxErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestValueNumbers(t *testing.T) {
+	for _, c := range []struct {
+		v    Value
+		i    int64
+		ierr bool
+		f    float64
+		ferr bool
+	}{
+		{Value{Kind: Int, Raw: []byte("42")}, 42, false, 42, false},
+		{Value{Kind: Int, Raw: []byte("-9223372036854775808")}, -9223372036854775808, false, -9223372036854775808, false},
+		{Value{Kind: Int, Raw: []byte("+7")}, 7, false, 7, false},
+		{Value{Kind: Int, Raw: []byte("123456789012345678901234567890")}, 0, true, 1.2345678901234568e29, false},
+		{Value{Kind: Int, Raw: []byte("0x1F")}, 31, false, 31, false},
+		{Value{Kind: Number, Raw: []byte(".5")}, 0, true, 0.5, false},
+		{Value{Kind: Number, Raw: []byte("5.")}, 0, true, 5, false},
+		{Value{Kind: Number, Raw: []byte("-1.5E-3")}, 0, true, -0.0015, false},
+		{Value{Kind: String, Raw: []byte("1")}, 0, true, 0, true},
+	} {
+		i, err := c.v.Int64()
+		if (err != nil) != c.ierr || err == nil && i != c.i {
+			t.Errorf("%s Int64() = %d, %v", c.v.Raw, i, err)
+		}
+		f, err := c.v.Float64()
+		if (err != nil) != c.ferr || err == nil && f != c.f {
+			t.Errorf("%s Float64() = %g, %v", c.v.Raw, f, err)
+		}
+	}
+}

@@ -5,6 +5,31 @@
 // pg_dump (PostgreSQL plain format) and the sqlite3 shell's .dump. The reader
 // never holds a whole statement of rows in memory: rows are decoded one at a
 // time as the consumer asks for them, so memory is bounded by the largest row.
+//
+// Reader is the pull API (NewReader, Next, Statement.Rows.NextRow); Parser
+// wraps it in the callback API that the importer uses. Per dialect it
+// follows what the dialect's own client does when it splits a script:
+//
+//   - MySQL/MariaDB: backslash escapes (unless the dump sets
+//     NO_BACKSLASH_ESCAPES), doubled quotes, "-- " and # comments,
+//     conditional comments /*!NNNNN ... */ and /*M!NNNNNN ... */ read as
+//     code (also inside VALUES), DELIMITER, the client commands source and
+//     use, and MariaDB's /*M!999999\- enable the sandbox mode */ line.
+//   - PostgreSQL: COPY ... FROM stdin data blocks (text format), dollar
+//     quoting, E'...' strings, standard_conforming_strings, nested comments,
+//     parentheses and BEGIN ATOMIC ... END bodies, psql meta-commands.
+//   - SQLite: a doubled quote as the only escape, X'...' blobs, names in
+//     double quotes, backquotes or brackets, CREATE TRIGGER bodies, and the replace(...,char(10)) expressions of .dump,
+//     decoded to strings.
+//
+// A UTF-8 byte order mark is skipped and UTF-16 with a byte order mark is
+// decoded to UTF-8; other encodings (latin1) are passed through as bytes.
+//
+// The reader runs in the caller's goroutine and starts none. It reads its
+// input into one buffer (512 KiB by default) that grows only for a single
+// statement or row that does not fit; values point into that buffer, or into
+// a scratch buffer of the same size when escapes had to be decoded. A Reader
+// reused with Reset does not allocate per statement or per row.
 package sqlparse
 
 import (
