@@ -743,6 +743,10 @@ func (r *Reader) valueSlow(b []byte, i int, decode bool, cond *int) (int, error)
 			if s, e, ok := r.replaceExpr(b, i); ok {
 				kind, j, raw = String, e, s
 			}
+		case r.dialect == SQLite && equalFold(w, "unistr") && decode:
+			if s, e, ok := r.unistr(b, e); ok {
+				kind, j, raw = String, e, s
+			}
 		}
 	}
 	if j >= 0 {
@@ -1231,4 +1235,71 @@ func (r *Reader) resetRow() {
 	r.scratch = r.scratch[:cap(r.scratch)]
 	r.scr = 0
 	r.vals = r.vals[:0]
+}
+
+// unistr decodes the unistr('...') call whose name ends at b[i], which
+// newer sqlite3 shells write for strings with control characters: \XXXX,
+// \uXXXX, \+XXXXXX and \UXXXXXXXX are code points, \\ is a backslash.
+func (r *Reader) unistr(b []byte, i int) ([]byte, int, bool) {
+	if i+1 >= len(b) || b[i] != '(' || b[i+1] != '\'' {
+		return nil, 0, false
+	}
+	q := skipQuoted(b, i+1, '\'', false, false)
+	if q < 0 || q >= len(b) || b[q] != ')' {
+		return nil, 0, false
+	}
+	s := b[i+2 : q-1]
+	out := r.scratch[r.scr:r.scr]
+	for len(s) > 0 {
+		k := bytes.IndexByte(s, '\\')
+		if k < 0 {
+			out = append(out, s...)
+			break
+		}
+		out = append(out, s[:k]...)
+		s = s[k:]
+		if len(s) >= 2 && s[1] == '\\' {
+			out = append(out, '\\')
+			s = s[2:]
+			continue
+		}
+		skip, w := 1, 4
+		if len(s) >= 2 {
+			switch s[1] {
+			case 'u':
+				skip = 2
+			case '+':
+				skip, w = 2, 6
+			case 'U':
+				skip, w = 2, 8
+			}
+		}
+		if len(s) < skip+w {
+			return nil, 0, false
+		}
+		v := 0
+		for _, h := range s[skip : skip+w] {
+			if hexVal(h) < 0 {
+				return nil, 0, false
+			}
+			v = v<<4 | hexVal(h)
+		}
+		if v > 0x10FFFF {
+			return nil, 0, false
+		}
+		out = appendRune(out, rune(v))
+		s = s[skip+w:]
+	}
+	// Doubled quotes inside the literal.
+	n := 0
+	for k := 0; k < len(out); k++ {
+		out[n] = out[k]
+		if out[k] == '\'' && k+1 < len(out) && out[k+1] == '\'' {
+			k++
+		}
+		n++
+	}
+	out = out[:n]
+	r.scr += len(out)
+	return out[:len(out):len(out)], q + 1, true
 }

@@ -175,6 +175,9 @@ var splitCases = []splitCase{
 			"insert \"INSERT INTO \\\"t\\\" VALUES\" t []\n" + `  string:"it's \\n" binary:"\x00\xff"` + "\n" +
 			"insert \"INSERT INTO [t] ([a b]) VALUES\" t [\"a b\"]\n" + `  string:"a\r\nb"` + "\n" +
 			"other \"COMMIT\"\n"},
+	{"sqlite unistr", SQLite,
+		`INSERT INTO t VALUES(unistr('a\000ab\u00e9\+01F600\\c''d'),unistr('\zz'));`,
+		"insert \"INSERT INTO t VALUES\" t []\n" + `  string:"a\nbé😀\\c'd" expr:"unistr('\\zz')"` + "\n"},
 	{"sqlite trigger", SQLite,
 		"CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO u VALUES(1); UPDATE u SET a=CASE WHEN 1 THEN 2 END; END;\nCREATE TEMP TRIGGER t2 AFTER DELETE ON t BEGIN DELETE FROM u; END ;\nSELECT 1;",
 		"other \"CREATE TRIGGER tr AFTER INSERT ON t BEGIN INSERT INTO u VALUES(1); UPDATE u SET a=CASE WHEN 1 THEN 2 END; END\"\n" +
