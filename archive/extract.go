@@ -332,7 +332,7 @@ func (ex *extraction) deliver(w *worker, e Entry, er *entryReader, depth int) er
 	if depth < ex.maxDepth {
 		pk := &w.pk
 		pk.reset(er)
-		if f := Detect(pk.head()); f != Plain && er.err == nil {
+		if f := Detect(pk.head()); f != Plain && (er.err == nil || er.err == io.EOF) {
 			// Archive inside the entry: unpack it instead. Its bytes count
 			// as the inner entries' bytes, not twice.
 			er.countTotal = false

@@ -7,9 +7,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/zip"
 	"github.com/klauspost/compress/zstd"
@@ -316,5 +318,43 @@ func TestPlainName(t *testing.T) {
 	}
 	if !strings.HasPrefix(archive.Zip.String(), "zip") {
 		t.Fatal(archive.Zip.String())
+	}
+}
+
+// TestNestedTiny unpacks a nested gzip shorter than the detection window.
+func TestNestedTiny(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "t.sql"), []byte("SELECT 1;\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, dir, nil, "gzip", "t.sql")
+	run(t, dir, nil, "zip", "-q", "o.zip", "t.sql.gz")
+	g, err := extractFile(t, &archive.Extractor{}, filepath.Join(dir, "o.zip"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(g.data["t.sql"]) != "SELECT 1;\n" {
+		t.Fatalf("entries %q, t.sql = %q", g.names(), g.data["t.sql"])
+	}
+}
+
+// TestParallelFailure: with Parallel, a failing entry stops the others, the
+// error is typed, and no goroutine is left behind.
+func TestParallelFailure(t *testing.T) {
+	dir := t.TempDir()
+	copyCorpus(t, dir, corpusFiles...)
+	run(t, dir, nil, "zip", append([]string{"-q", "-0", "a.zip"}, corpusFiles...)...)
+	b, err := os.ReadFile(filepath.Join(dir, "a.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, readCorpus(t, "countries.sql"))
+	b[i+1000] ^= 0x20 // stored: only the CRC-32 notices
+	before := runtime.NumGoroutine()
+	_, err = extractBytes(&archive.Extractor{Parallel: 3}, "a.zip", b, false)
+	wantError(t, "parallel", err, archive.ErrChecksum, "countries.sql")
+	time.Sleep(10 * time.Millisecond)
+	if after := runtime.NumGoroutine(); after > before {
+		t.Fatalf("%d goroutines before, %d after", before, after)
 	}
 }
