@@ -1,6 +1,13 @@
 // Package archive detects and unpacks the containers that dumps are shipped
-// in: ZIP (stored, deflate, zstd), gzip, zstd and plain files, streaming each
-// entry to the caller without temporary files and enforcing safety limits.
+// in — ZIP (stored, deflate, zstd; ZipCrypto and WinZip AES encrypted), tar,
+// gzip, zstd (so .tar.gz and .tar.zst too) and plain files — streaming each
+// entry to the caller, unpacking archives nested in entries, and enforcing
+// safety limits (entry names, entry count, sizes, compression ratios,
+// overlapping ZIP entries) on the bytes actually produced.
+//
+// Nothing is written to disk, except a ZIP archive that can be neither
+// read in place (its reader is not an io.ReaderAt) nor held in memory
+// (Limits.MaxBuffer): see Extractor.
 package archive
 
 import (
@@ -59,11 +66,13 @@ type Entry struct {
 var (
 	// ErrFormat means the input is not a valid archive of its detected format.
 	ErrFormat = errors.New("archive: malformed archive")
-	// ErrLimit means a safety limit (entry count, total size, compression
-	// ratio) was exceeded.
+	// ErrLimit means a safety limit (entry count, entry or total size,
+	// compression ratio, size of a ZIP to spool) was exceeded, or the ZIP
+	// archive is an overlapping-entry bomb.
 	ErrLimit = errors.New("archive: safety limit exceeded")
-	// ErrInsecurePath means an entry name is not a local path (absolute,
-	// with "..", a backslash or a drive letter).
+	// ErrInsecurePath means an entry name is not a local path (empty,
+	// absolute, with "..", a backslash, a NUL byte or a drive letter) or is
+	// the name of another entry too.
 	ErrInsecurePath = errors.New("archive: insecure entry name")
 	// ErrPassword means an encrypted entry's password is missing or wrong.
 	ErrPassword = errors.New("archive: wrong or missing password")
