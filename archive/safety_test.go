@@ -230,3 +230,17 @@ func TestCorrupt(t *testing.T) {
 		}
 	}
 }
+
+// TestManyRecords: a central directory far over MaxEntries is refused
+// while it is parsed.
+func TestManyRecords(t *testing.T) {
+	var files []string
+	for i := range 100 {
+		files = append(files, fmt.Sprintf("%03d.sql", i), "SELECT 1;")
+	}
+	b := makeZip(t, zip.Store, files...)
+	_, err := extractBytes(&archive.Extractor{Limits: archive.Limits{MaxEntries: 10}}, "many.zip", b, false)
+	wantError(t, "100 records", err, archive.ErrLimit, "")
+	_, err = extractBytes(&archive.Extractor{Limits: archive.Limits{MaxEntries: 60}}, "many.zip", b, false)
+	wantError(t, "100 entries", err, archive.ErrLimit, "060.sql")
+}

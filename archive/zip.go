@@ -59,7 +59,15 @@ func (ex *extraction) zipArchive(w *worker, lv level) error {
 		}
 		defer cleanup()
 	}
-	zr, err := zip.NewReader(ra, size)
+	// Bound the central directory parse (which allocates per record) by
+	// the entry limit, directories included.
+	records, maxRecords := 0, 2*min(ex.c.lim.MaxEntries, 1<<40)+16
+	zr, err := zip.NewReaderWithOptions(ra, size, zip.ReaderOptions{NameDecoder: func(*zip.FileHeader) error {
+		if records++; records > maxRecords {
+			return fmt.Errorf("%w: central directory of more than %d records", ErrLimit, maxRecords)
+		}
+		return nil
+	}})
 	if err != nil {
 		return ex.errorf(at, -1, classify(err))
 	}
