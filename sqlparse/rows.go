@@ -303,6 +303,10 @@ func (r *Reader) ident(nb, b []byte, i int) ([]byte, int, bool, error) {
 // and returns its index. At the end of the statement it sets r.pos after
 // it (and the statement's Trailer) and returns io.EOF.
 func (r *Reader) rowStart(b []byte, cond *int) (int, error) {
+	// Fast path: "),(" between rows.
+	if i := r.pos; !r.first && i+1 < len(b) && b[i] == ',' && b[i+1] == '(' {
+		return i + 1, nil
+	}
 	i, err := r.spCond(b, r.pos, cond)
 	if err != nil {
 		return 0, err
@@ -477,9 +481,7 @@ func (r *Reader) skipRow(b []byte, open int, cond *int) (int, error) {
 	depth := 1
 	tab := &r.rowSpecial
 	for {
-		for i < len(b) && !tab[b[i]] {
-			i++
-		}
+		i = skipPlain(b, i, tab)
 		if i >= len(b) {
 			if r.eof {
 				return 0, r.errAt(open, "unterminated row")

@@ -448,9 +448,7 @@ func (r *Reader) scanStmt(i int, mode scanMode) (int, int, error) {
 				i++
 			}
 		} else {
-			for i < len(b) && !tab[b[i]] {
-				i++
-			}
+			i = skipPlain(b, i, tab)
 		}
 		if i >= len(b) {
 			if r.eof {
@@ -583,4 +581,30 @@ func trimSpace(b []byte) []byte {
 		j--
 	}
 	return b[i:j]
+}
+
+// skipPlain returns the index of the first byte at or after b[i] marked in
+// tab, or len(b). It tests four bytes per iteration.
+func skipPlain(b []byte, i int, tab *[256]bool) int {
+	for ; i+4 <= len(b); i += 4 {
+		w := b[i : i+4 : i+4]
+		if tab[w[0]] {
+			return i
+		}
+		if tab[w[1]] {
+			return i + 1
+		}
+		if tab[w[2]] {
+			return i + 2
+		}
+		if tab[w[3]] {
+			return i + 3
+		}
+	}
+	for ; i < len(b); i++ {
+		if tab[b[i]] {
+			return i
+		}
+	}
+	return i
 }
