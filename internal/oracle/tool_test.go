@@ -31,32 +31,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// skipOrFatal ends a test that lacks something outside the repository: it
-// skips, or fails when CI=true.
-func skipOrFatal(t testing.TB, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
-// corpusDir returns the shared corpus folder: $DUMPLINE_CORPUS, or
-// ../shared/corpus beside the repository's root.
+// corpusDir returns the shared corpus folder (see testdb.CorpusDir).
 func corpusDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("DUMPLINE_CORPUS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "corpus") // internal/oracle -> repo -> ..
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(abs, "README.md")); err != nil {
-		skipOrFatal(t, "oracle: corpus not found at %s (set DUMPLINE_CORPUS): %v", abs, err)
-	}
-	return abs
+	return testdb.CorpusDir(t)
 }
 
 var (

@@ -1,6 +1,7 @@
 package testdb_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,5 +105,43 @@ func TestSQLite(t *testing.T) {
 	}
 	if !strings.Contains(string(dump), "INSERT INTO t VALUES(2,'b');") {
 		t.Errorf(".dump output lacks the rows:\n%s", dump)
+	}
+}
+
+func TestWriteSakilaDump(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads sakila into a private MariaDB server")
+	}
+	t.Parallel()
+	corpus := testdb.CorpusDir(t)
+	out := filepath.Join(t.TempDir(), "sakila.sql")
+	d, err := testdb.WriteSakilaDump(t.Context(), corpus, out, 6e6, "--skip-extended-insert")
+	if err != nil {
+		if errors.Is(err, testdb.ErrNotFound) {
+			t.Skip(err)
+		}
+		t.Fatal(err)
+	}
+	st, err := os.Stat(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Size() != d.Size || d.Size < 6e6 {
+		t.Errorf("file has %d bytes, SakilaDump.Size %d, want >= 6e6", st.Size(), d.Size)
+	}
+	// sakila-data.sql has 16044 rentals and 16049 payments.
+	if d.Copies < 2 || d.Rows["rental"] != 16044*d.Copies || d.Rows["payment"] != 16049*d.Copies {
+		t.Errorf("Copies = %d, Rows = %v", d.Copies, d.Rows)
+	}
+	// --skip-extended-insert: one INSERT per row.
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := int64(strings.Count(string(b), "INSERT INTO `rental` VALUES")); n != d.Rows["rental"] {
+		t.Errorf("%d INSERTs into rental, want %d", n, d.Rows["rental"])
+	}
+	if !strings.Contains(d.Producer, "mariadb-dump") || !strings.Contains(d.Producer, "--skip-extended-insert") {
+		t.Errorf("Producer = %q", d.Producer)
 	}
 }
