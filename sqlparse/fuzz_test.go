@@ -73,7 +73,7 @@ func FuzzRows(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, tuples []byte, d uint8) {
 		dialect := Dialect(d%3 + 1)
-		in := append([]byte("INSERT INTO t VALUES "), tuples...)
+		in := append(append([]byte("INSERT INTO t VALUES "), tuples...), ";\n"...)
 		rows, err := readRows(in, dialect)
 		if err != nil {
 			var e *Error

@@ -313,8 +313,8 @@ func (r *Reader) rowStart(b []byte, cond *int) (int, error) {
 	}
 	if !r.first {
 		if i >= len(b) {
-			r.pos = i
-			return 0, io.EOF
+			// A dump cut after a complete row must not pass for a whole one.
+			return 0, r.errAt(i, "input ends inside an INSERT statement: no "+string(r.delim)+" after its last row (truncated dump?)")
 		}
 		d, err := r.isDelim(b, i)
 		if err != nil {

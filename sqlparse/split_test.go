@@ -309,6 +309,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"unterminated row", MySQL, "INSERT INTO t VALUES (1,2", 1, 22, "unterminated row"},
 		{"missing comma", MySQL, "INSERT INTO t VALUES (1 2);", 1, 25, "expected , or ) in row"},
 		{"junk after row", MySQL, "INSERT INTO t VALUES (1),(2) (3);", 1, 30, "expected , or the end of the statement after a row"},
+		{"truncated insert", SQLite, "INSERT INTO t VALUES (1),(2)\n", 2, 1, "input ends inside an INSERT statement"},
 		{"bad row start", MySQL, "INSERT INTO t VALUES (1),\n 2;", 2, 2, "expected ( to start a row of VALUES"},
 		{"statement ends inside row", MySQL, "INSERT INTO t VALUES (a;", 1, 24, "statement ends inside a row"},
 	} {
