@@ -2,12 +2,10 @@ package archive
 
 import (
 	"crypto/aes"
-	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/subtle"
-	"encoding/binary"
 	"fmt"
 	"hash"
 	"hash/crc32"
@@ -93,13 +91,12 @@ const (
 // checked when the data ends.
 type aesReader struct {
 	r         io.Reader
-	block     cipher.Block
+	ctrLE     aesCTRLE
 	mac       hash.Hash
 	remaining int64 // ciphertext bytes left
 	verified  bool
 
 	ctr   uint64
-	cb    [aes.BlockSize]byte
 	ks    [aesBatch * aes.BlockSize]byte // keystream
 	ksOff int
 	sum   [sha1.Size]byte
@@ -107,7 +104,7 @@ type aesReader struct {
 }
 
 func (a *aesReader) release() {
-	a.r, a.block, a.mac = nil, nil, nil
+	a.r, a.ctrLE.block, a.mac = nil, nil, nil
 }
 
 // init derives the keys from the password and the salt at the start of
@@ -129,17 +126,15 @@ func (a *aesReader) init(r io.Reader, password string, bits int, compressed int6
 	if subtle.ConstantTimeCompare(dk[2*keyLen:], hdr[saltLen:saltLen+aesPVLen]) != 1 {
 		return fmt.Errorf("%w: AES password verifier mismatch", ErrPassword)
 	}
-	block, err := aes.NewCipher(dk[:keyLen])
-	if err != nil {
+	a.r = r
+	if err := a.ctrLE.init(dk[:keyLen]); err != nil {
 		return fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
-	*a = aesReader{
-		r:         r,
-		block:     block,
-		mac:       hmac.New(sha1.New, dk[keyLen:2*keyLen]),
-		remaining: compressed - int64(saltLen+aesPVLen+aesMACLen),
-		ksOff:     len(a.ks),
-	}
+	a.mac = hmac.New(sha1.New, dk[keyLen:2*keyLen])
+	a.remaining = compressed - int64(saltLen+aesPVLen+aesMACLen)
+	a.verified = false
+	a.ctr = 0
+	a.ksOff = len(a.ks)
 	return nil
 }
 
@@ -203,10 +198,6 @@ func (a *aesReader) xor(p []byte) {
 
 // refill encrypts the next aesBatch counter blocks into the keystream.
 func (a *aesReader) refill() {
-	for i := 0; i < len(a.ks); i += aes.BlockSize {
-		a.ctr++
-		binary.LittleEndian.PutUint64(a.cb[:8], a.ctr)
-		a.block.Encrypt(a.ks[i:i+aes.BlockSize], a.cb[:])
-	}
+	a.ctr = a.ctrLE.keystream(a.ks[:], a.ctr)
 	a.ksOff = 0
 }
