@@ -1,0 +1,152 @@
+package sink_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/sink"
+	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/sqlparse"
+)
+
+func load(t *testing.T, db string, dump string) (*importer.Report, error) {
+	t.Helper()
+	s := sink.NewSQLite(db)
+	defer s.Close()
+	p := &importer.Pipeline{Source: &source.FS{FS: fstest.MapFS{"d.sql": {Data: []byte(dump)}}}, Sink: s, Dialect: sqlparse.SQLite}
+	return p.Run(context.Background())
+}
+
+func query(t *testing.T, db, q string) []string {
+	t.Helper()
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	rows, err := conn.Query(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var a, b sql.NullString
+		if err := rows.Scan(&a, &b); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a.String+"|"+b.String)
+	}
+	return out
+}
+
+func TestSQLiteTypesAndTransactionControl(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	dump := `PRAGMA foreign_keys=OFF;
+BEGIN TRANSACTION;
+CREATE TABLE t(k TEXT, v);
+INSERT INTO t VALUES('int',42);
+INSERT INTO t VALUES('big',123456789012345678901234567890);
+INSERT INTO t VALUES('real',1.5);
+INSERT INTO t VALUES('text','it''s');
+INSERT INTO t VALUES('blob',X'00FF');
+INSERT INTO t VALUES('null',NULL);
+INSERT INTO t VALUES('expr',replace('a\nb','\n',char(10)));
+COMMIT;
+`
+	rep, err := load(t, db, dump)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.SkippedStatements["transaction control (the sink loads each file in one transaction)"] != 2 {
+		t.Errorf("skipped: %v", rep.SkippedStatements)
+	}
+	got := strings.Join(query(t, db, `SELECT k, typeof(v) || ':' || quote(v) FROM t ORDER BY rowid`), "\n")
+	want := strings.Join([]string{
+		"int|integer:42", "big|real:1.2345678901234568e+29", "real|real:1.5", "text|text:'it''s'",
+		"blob|blob:X'00FF'", "null|null:NULL", "expr|text:'a\nb'",
+	}, "\n")
+	if got != want {
+		t.Errorf("stored:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestSQLiteFailureLeavesTheDatabaseAsItWas(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	if _, err := load(t, db, "CREATE TABLE t(a);\nINSERT INTO t VALUES(1);\n"); err != nil {
+		t.Fatal(err)
+	}
+	// The second dump adds rows, then fails on a constraint: none of it stays.
+	_, err := load(t, db, "INSERT INTO t VALUES(2);\nCREATE TABLE u(a);\nINSERT INTO nosuch VALUES(3);\n")
+	var ie *importer.Error
+	if !errors.As(err, &ie) || ie.Statement != 3 || ie.Line != 3 {
+		t.Fatalf("err = %v", err)
+	}
+	if got := query(t, db, `SELECT a, '' FROM t`); len(got) != 1 || got[0] != "1|" {
+		t.Errorf("rows after a failed load: %v", got)
+	}
+	if got := query(t, db, `SELECT name, '' FROM sqlite_master WHERE name = 'u'`); len(got) != 0 {
+		t.Errorf("table u survived a failed load")
+	}
+}
+
+func TestSQLiteRefusesOtherDialects(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	s := sink.NewSQLite(db)
+	defer s.Close()
+	p := &importer.Pipeline{Source: &source.FS{FS: fstest.MapFS{"d.sql": {Data: []byte("CREATE TABLE `t` (a int);\n")}}}, Sink: s, Dialect: sqlparse.MySQL}
+	if _, err := p.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "mysql") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestSQLiteLoadsAreSerialised(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.sql", "b.sql", "c.sql", "d.sql"} {
+		dump := "CREATE TABLE " + strings.TrimSuffix(n, ".sql") + "(x);\nINSERT INTO " + strings.TrimSuffix(n, ".sql") + " VALUES(1),(2);\n"
+		if err := os.WriteFile(filepath.Join(dir, n), []byte(dump), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(t.TempDir(), "x.db")
+	s := sink.NewSQLite(db)
+	defer s.Close()
+	rep, err := (&importer.Pipeline{Source: source.Dir(dir), Sink: s, Concurrency: 4, Dialect: sqlparse.SQLite}).Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Rows != 8 || rep.Imported != 4 {
+		t.Errorf("rows %d imported %d", rep.Rows, rep.Imported)
+	}
+}
+
+// BenchmarkSQLiteLoad loads the bundled Chinook .dump (15,607 single-row
+// INSERTs) into a fresh SQLite file per iteration.
+func BenchmarkSQLiteLoad(b *testing.B) {
+	dir := b.TempDir()
+	zipped, err := os.ReadFile("../examples/quickstart/testdata/chinook.zip")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "chinook.zip"), zipped, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(1047026)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		s := sink.NewSQLite(filepath.Join(b.TempDir(), "c.db"))
+		if _, err := (&importer.Pipeline{Source: source.Dir(dir), Sink: s}).Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		s.Close()
+	}
+}
