@@ -480,6 +480,7 @@ func (r *Reader) skipRow(b []byte, open int, cond *int) (int, error) {
 	i := open + 1
 	depth := 1
 	tab := &r.rowSpecial
+	bs := r.dialect == MySQL && !r.noBackslash || r.dialect == Postgres && !r.stdStrings
 	for {
 		i = skipPlain(b, i, tab)
 		if i >= len(b) {
@@ -498,7 +499,24 @@ func (r *Reader) skipRow(b []byte, open int, cond *int) (int, error) {
 			if depth == 0 {
 				return i, nil
 			}
-		case '\'', '"', '`', '[':
+		case '\'':
+			if i > 0 && (b[i-1] == 'E' || b[i-1] == 'e') && r.dialect == Postgres {
+				j, err := r.skipString(b, i)
+				if err != nil {
+					return 0, err
+				}
+				i = j
+				continue
+			}
+			j, _ := scanString(b, i, c, bs, r.eof)
+			if j < 0 {
+				if r.eof {
+					return 0, r.errAt(i, "unterminated string")
+				}
+				return 0, errNeedMore
+			}
+			i = j
+		case '"', '`', '[':
 			j, err := r.skipString(b, i)
 			if err != nil {
 				return 0, err
