@@ -71,3 +71,34 @@ func TestParseReadError(t *testing.T) {
 type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+func TestPartlyReadRows(t *testing.T) {
+	for _, d := range []Dialect{MySQL, Postgres} {
+		in := "INSERT INTO t VALUES (1),(2),(3);\nSELECT 'after';"
+		if d == Postgres {
+			in = "COPY t (a) FROM stdin;\n1\n2\n3\n\\.\nSELECT 'after';"
+		}
+		rd := NewReader(strings.NewReader(in), d)
+		st, err := rd.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := st.Rows
+		if row, err := rows.NextRow(); err != nil || string(row[0].Raw) != "1" {
+			t.Fatalf("%v: first row %v %v", d, row, err)
+		}
+		st, err = rd.Next()
+		if err != nil || string(st.Text) != "SELECT 'after'" {
+			t.Fatalf("%v: statement after a partly read one: %v %v", d, st, err)
+		}
+		if _, err := rows.NextRow(); err != io.EOF {
+			t.Errorf("%v: NextRow on a finished statement: %v, want io.EOF", d, err)
+		}
+		if _, err := rd.Next(); err != io.EOF {
+			t.Errorf("%v: Next at the end: %v", d, err)
+		}
+		if _, err := rd.Next(); err != io.EOF {
+			t.Errorf("%v: Next again at the end: %v", d, err)
+		}
+	}
+}
