@@ -62,12 +62,21 @@ func (z *zipCryptoReader) init(r io.Reader, password string, f *zip.File) error 
 	return nil
 }
 
+// decrypt decrypts p in place. It is update and decryptByte with the keys
+// in local variables: the cipher is serial, byte after byte, and this keeps
+// the chain in registers.
 func (z *zipCryptoReader) decrypt(p []byte) {
+	k0, k1, k2 := z.k0, z.k1, z.k2
+	tab := crc32.IEEETable
 	for i, c := range p {
-		c ^= z.decryptByte()
-		z.update(c)
+		t := uint32(uint16(k2) | 2)
+		c ^= byte(t * (t ^ 1) >> 8)
+		k0 = tab[byte(k0)^c] ^ k0>>8
+		k1 = (k1+k0&0xff)*134775813 + 1
+		k2 = tab[byte(k2)^byte(k1>>24)] ^ k2>>8
 		p[i] = c
 	}
+	z.k0, z.k1, z.k2 = k0, k1, k2
 }
 
 // Read implements io.Reader.
