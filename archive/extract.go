@@ -28,10 +28,14 @@ import (
 // # Goroutines and memory
 //
 // Extract runs on the caller's goroutine and starts none, except when
-// Parallel is above one (see Parallel). Decompressors (flate, gzip, zstd
-// with WithDecoderConcurrency(1), so synchronous) and 64 KiB read buffers
-// come from package-level sync.Pools and are reset, not reallocated, for
-// each entry.
+// Parallel is above one (see Parallel). Decompressors (flate, gzip, and
+// zstd with WithDecoderConcurrency(1), so synchronous) and 64 KiB read
+// buffers are kept in package-level sync.Pools and reset, not reallocated,
+// for each entry: in steady state, extracting an entry allocates nothing
+// (klauspost's parse of a ZIP central directory allocates a few objects per
+// entry, once per archive; an encrypted entry allocates for its key
+// derivation). ZipCrypto decryption is serial, about 25 CPU cycles per
+// compressed byte; WinZip AES uses AES-NI eight blocks at a time on amd64.
 //
 // # ZIP archives without io.ReaderAt
 //

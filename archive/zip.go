@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -344,8 +345,9 @@ func (ex *extraction) zipParallel(ra io.ReaderAt, items []zipItem, depth, n int)
 func (ex *extraction) spool(lv level) (ra io.ReaderAt, size int64, cleanup func(), err error) {
 	lim := &ex.c.lim
 	at := strings.TrimSuffix(lv.prefix, "/")
+	in := &ctxReader{ctx: ex.ctx, r: lv.in}
 	var buf bytes.Buffer
-	n, err := buf.ReadFrom(io.LimitReader(lv.in, lim.MaxBuffer+1))
+	n, err := buf.ReadFrom(io.LimitReader(in, lim.MaxBuffer+1))
 	if err != nil {
 		return nil, 0, nil, ex.errorf(at, n, classify(err))
 	}
@@ -368,7 +370,7 @@ func (ex *extraction) spool(lv level) (ra io.ReaderAt, size int64, cleanup func(
 		return nil, 0, nil, ex.errorf(at, -1, fmt.Errorf("archive: spooling a ZIP archive: %w", err))
 	}
 	buf = bytes.Buffer{}
-	m, err := io.Copy(f, io.LimitReader(lv.in, lim.MaxSpool-n+1))
+	m, err := io.Copy(f, io.LimitReader(in, lim.MaxSpool-n+1))
 	if err != nil {
 		cleanup()
 		var se *sourceError
@@ -385,4 +387,17 @@ func (ex *extraction) spool(lv level) (ra io.ReaderAt, size int64, cleanup func(
 		return nil, 0, nil, ex.errorf(at, n+m, fmt.Errorf("%w: ZIP archive over %d bytes", ErrLimit, lim.MaxSpool))
 	}
 	return &sourceAt{ra: f}, n + m, cleanup, nil
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
