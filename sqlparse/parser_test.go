@@ -102,3 +102,32 @@ func TestPartlyReadRows(t *testing.T) {
 		}
 	}
 }
+
+func TestTrailerKnownEarly(t *testing.T) {
+	in := "INSERT INTO t (a) VALUES (1), (2) ON CONFLICT DO NOTHING;\nINSERT INTO t (a) VALUES (3);\n"
+	rd := NewReader(strings.NewReader(in), Postgres)
+	st, err := rd.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(st.Trailer) != "ON CONFLICT DO NOTHING" {
+		t.Errorf("trailer before the rows: %q", st.Trailer)
+	}
+	n := 0
+	for {
+		_, err := st.Rows.NextRow()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != 2 || string(st.Trailer) != "ON CONFLICT DO NOTHING" {
+		t.Errorf("%d rows, trailer after the rows %q", n, st.Trailer)
+	}
+	if st, err = rd.Next(); err != nil || len(st.Trailer) != 0 {
+		t.Errorf("second statement: %v, trailer %q", err, st.Trailer)
+	}
+}

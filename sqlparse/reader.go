@@ -82,6 +82,7 @@ type Reader struct {
 	first   bool
 	cond    int // open MySQL conditional comments in the VALUES list
 	hdr     []byte
+	trailer []byte
 	vals    []Value
 	scratch []byte
 	scr     int

@@ -237,7 +237,40 @@ func (r *Reader) insert(b []byte, s, e int) (bool, error) {
 	r.mode = modeInsert
 	r.first = true
 	r.cond = 0
+	r.peekTrailer()
 	return true, nil
+}
+
+// peekLimit is how far peekTrailer looks for the end of an INSERT.
+const peekLimit = 4 << 10
+
+// peekTrailer sets the Trailer of an INSERT (such as ON CONFLICT DO NOTHING)
+// before its rows are read when the whole statement is within the next
+// peekLimit bytes of the buffer, as the single-row INSERTs of pg_dump
+// --inserts are; a sink can then apply it to every row. It changes nothing
+// else.
+func (r *Reader) peekTrailer() {
+	pos, first, cond, eof := r.pos, r.first, r.cond, r.eof
+	defer func() { r.pos, r.first, r.cond, r.eof = pos, first, cond, eof }()
+	end := r.end
+	if end-r.pos > peekLimit {
+		end, r.eof = r.pos+peekLimit, false
+	}
+	b := r.buf[:end]
+	c := cond
+	for n := 0; n < 64; n++ {
+		i, err := r.rowStart(b, &c)
+		if err == nil {
+			i, err = r.skipRow(b, i, &c)
+		}
+		if err != nil {
+			if err != io.EOF {
+				r.st.Trailer = nil
+			}
+			return
+		}
+		r.pos, r.first = i, false
+	}
 }
 
 // header returns the interned table name and columns held in nb.
@@ -333,7 +366,8 @@ func (r *Reader) rowStart(b []byte, cond *int) (int, error) {
 			if err != nil {
 				return 0, err
 			}
-			r.st.Trailer = trimSpace(b[i:end])
+			r.trailer = append(r.trailer[:0], trimSpace(b[i:end])...)
+			r.st.Trailer = r.trailer
 			r.pos = next
 			return 0, io.EOF
 		}

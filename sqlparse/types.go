@@ -140,8 +140,11 @@ type Statement struct {
 	// Trailer is, for an Insert statement, the text that follows its last
 	// row tuple up to the delimiter, such as "ON DUPLICATE KEY UPDATE a=a"
 	// or "ON CONFLICT DO NOTHING"; empty when the statement has none. Rows
-	// are streamed, so Trailer is only known once Rows.NextRow has returned
-	// io.EOF; it stays valid until the next statement is read.
+	// are streamed, so for a long statement Trailer is only known once
+	// Rows.NextRow has returned io.EOF; a statement that ends within 4 KiB
+	// of its VALUES keyword (such as the single-row INSERTs of pg_dump
+	// --inserts) has it set from the start. It stays valid until the next
+	// statement is read.
 	Trailer []byte
 }
 
