@@ -726,12 +726,17 @@ func (r *Reader) valueSlow(b []byte, i int, decode bool, cond *int) (int, error)
 					raw = r.unquote(inner, '\'', r.dialect != SQLite)
 				}
 			case 'X', 'x':
+				// In PostgreSQL X'..' and B'..' are bit strings: expressions.
 				var ok bool
 				kind = Binary
-				if raw, ok = r.unhex(inner, false); !ok {
+				if raw, ok = r.unhex(inner, false); !ok || r.dialect == Postgres {
 					j = -1
 				}
 			case 'B', 'b':
+				if r.dialect != MySQL {
+					j = -1
+					break
+				}
 				var ok bool
 				kind = Binary
 				if raw, ok = r.unbits(inner); !ok {

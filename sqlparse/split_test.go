@@ -156,6 +156,9 @@ var splitCases = []splitCase{
 		`INSERT INTO t VALUES (E'a\nb\'c', 'c\d', e'\x41\101\u00e9', 'it''s', U&'x');` + "\nSET standard_conforming_strings = off;\n" + `INSERT INTO t VALUES ('a\'b');`,
 		"insert \"INSERT INTO t VALUES\" t []\n" + `  string:"a\nb'c" string:"c\\d" string:"AAé" string:"it's" expr:"U&'x'"` + "\n" +
 			"other \"SET standard_conforming_strings = off\"\ninsert \"INSERT INTO t VALUES\" t []\n" + `  string:"a'b"` + "\n"},
+	{"postgres bit strings and bytea", Postgres,
+		`INSERT INTO t VALUES (X'1F', B'101', '\x00ff', '\x00ff'::bytea, 1.5e3, -.5);`,
+		"insert \"INSERT INTO t VALUES\" t []\n" + `  expr:"X'1F'" expr:"B'101'" string:"\\x00ff" expr:"'\\x00ff'::bytea" number:"1.5e3" number:"-.5"` + "\n"},
 	{"postgres comments and meta commands", Postgres,
 		"/* a /* nested; */ still; */ SELECT 1;\n\\connect db\n\\restrict abc123\n\\c chinook;\nSELECT (1;2);\n-- c\nSELECT \"a\"\"b;\";",
 		"other \"SELECT 1\"\nmeta \"\\\\connect db\"\nmeta \"\\\\restrict abc123\"\nmeta \"\\\\c chinook;\"\nother \"SELECT (1;2)\"\nother \"SELECT \\\"a\\\"\\\"b;\\\"\"\n"},
