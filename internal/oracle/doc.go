@@ -1,15 +1,22 @@
-// Package oracle holds tests that check the dumpimport tool against the real
-// database clients: for every dump of the shared corpus, the number of rows
-// that `dumpimport parse -json` reports per table must equal the number of
-// rows that the real client (mariadb, psql or sqlite3) loads from that file
-// into a real server (see internal/testdb). The package has no code of its
-// own; everything is in its tests.
+// Package oracle holds tests that check the dumpimport tool and the import
+// pipeline against the real database programs. It has no code of its own.
 //
-// The corpus is read from $DUMPLINE_CORPUS, or from ../shared/corpus beside
-// the repository. Run the tests with
+//   - TestOracle: for every dump of the shared corpus, the rows per table
+//     that `dumpimport parse -json` reports equal the rows that the real
+//     client (mariadb, psql or sqlite3) loads from that file into a real
+//     server (internal/testdb), counted with COUNT(*) before and after.
+//   - TestLoadSQLite: `dumpimport load` of chinook's sqlite3 .dump into an
+//     SQLite file gives every table the row count that the sqlite3 shell
+//     gives it.
+//   - TestDifferential: dumps written by the real mariadb-dump, pg_dump and
+//     sqlite3 .dump, in many of their styles, of the corpus loaded into the
+//     servers: the tool counts, table by table, what COUNT(*) finds in the
+//     source.
+//   - BenchmarkParseSakilaDump: the pipeline on a dump of at least 200 MB
+//     written by the real mariadb-dump (testdb.CachedSakilaDump).
 //
-//	go test ./internal/oracle
-//
-// Without the corpus, the servers or the clients, the tests skip (and fail
-// when CI=true).
+// The tests build examples/dumpimport once per run with the go command. The
+// corpus is read from $DUMPLINE_CORPUS, or from ../shared/corpus beside the
+// repository (testdb.CorpusDir). Without the corpus, the servers or the
+// clients, the tests skip (and fail when CI=true).
 package oracle

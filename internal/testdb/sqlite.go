@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -70,9 +71,11 @@ func (d *SQLiteDB) Query(ctx context.Context, query string) (string, error) {
 	return stdout.String(), nil
 }
 
-// Dump runs the shell's .dump command and returns its output.
-func (d *SQLiteDB) Dump(ctx context.Context) ([]byte, error) {
-	cmd := d.Command(ctx, ".dump")
+// Dump runs the shell's .dump command with options (such as
+// "--preserve-rowids", "--newlines", "--data-only", "--nosys") and returns
+// its output.
+func (d *SQLiteDB) Dump(ctx context.Context, options ...string) ([]byte, error) {
+	cmd := d.Command(ctx, strings.Join(append([]string{".dump"}, options...), " "))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
