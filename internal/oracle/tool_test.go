@@ -20,11 +20,7 @@ import (
 // TestMain shares one server per engine between the tests (testdb), and
 // removes the dumpimport binary built for them.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if err := testdb.StopShared(); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		code = max(code, 1)
-	}
+	code := testdb.Run(m)
 	if toolDir != "" {
 		os.RemoveAll(toolDir)
 	}

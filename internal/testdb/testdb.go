@@ -124,22 +124,28 @@ var shared struct {
 // Main runs the tests of m with shared servers and exits with the tests'
 // status after stopping every server they started. Call it from TestMain.
 func Main(m *testing.M) {
+	os.Exit(Run(m))
+}
+
+// Run is Main without the exit, for a TestMain that has more to clean up:
+// it runs the tests with shared servers, stops the servers and returns the
+// exit status.
+func Run(m *testing.M) int {
 	shared.mu.Lock()
 	shared.enabled = true
 	shared.mu.Unlock()
 	code := m.Run()
-	if err := StopShared(); err != nil {
+	if err := stopShared(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		if code == 0 {
 			code = 1
 		}
 	}
-	os.Exit(code)
+	return code
 }
 
-// StopShared stops the shared servers started so far and removes their data.
-// Main calls it; a TestMain that cannot use Main calls it after m.Run.
-func StopShared() error {
+// stopShared stops the shared servers started so far and removes their data.
+func stopShared() error {
 	shared.mu.Lock()
 	servers := shared.servers
 	shared.servers, shared.once, shared.errs = nil, nil, nil
@@ -184,7 +190,7 @@ func server(tb testing.TB, e Engine) *Server {
 		s, err := start(e)
 		shared.mu.Lock()
 		defer shared.mu.Unlock()
-		if shared.servers == nil { // StopShared ran meanwhile: the callers fail
+		if shared.servers == nil { // stopShared ran meanwhile: the callers fail
 			if s != nil {
 				_ = s.Stop()
 			}
