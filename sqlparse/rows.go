@@ -403,6 +403,7 @@ func (r *Reader) tuple(decode bool) error {
 		// Plain strings (no E prefix) take backslash escapes in these cases.
 		bs := r.dialect == MySQL && !r.noBackslash || r.dialect == Postgres && !r.stdStrings
 		dq := r.dialect != Postgres // "..." is a string
+		vals := r.vals[:0]
 		for {
 			if i >= len(b) {
 				if !r.eof {
@@ -421,7 +422,7 @@ func (r *Reader) tuple(decode bool) error {
 						if esc {
 							raw = r.unquote(raw, c, bs)
 						}
-						r.vals = append(r.vals, Value{Kind: String, Raw: raw})
+						vals = append(vals, Value{Kind: String, Raw: raw})
 					}
 					i = e
 					goto next
@@ -441,21 +442,24 @@ func (r *Reader) tuple(decode bool) error {
 				}
 				if j < len(b) && (b[j] == ',' || b[j] == ')') {
 					if decode {
-						r.vals = append(r.vals, Value{Kind: kind, Raw: b[i:j:j]})
+						vals = append(vals, Value{Kind: kind, Raw: b[i:j:j]})
 					}
 					i = j
 					goto next
 				}
 			}
+			r.vals = vals
 			if i, err = r.value(b, i, decode, &cond); err != nil {
 				return err
 			}
+			vals = r.vals
 		next:
 			if i >= len(b) {
 				return r.errAt(open, "unterminated row")
 			}
 			if b[i] == ')' {
 				i++
+				r.vals = vals
 				break
 			}
 			if b[i] != ',' {
