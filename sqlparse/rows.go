@@ -336,9 +336,14 @@ func (r *Reader) ident(nb, b []byte, i int) ([]byte, int, bool, error) {
 // and returns its index. At the end of the statement it sets r.pos after
 // it (and the statement's Trailer) and returns io.EOF.
 func (r *Reader) rowStart(b []byte, cond *int) (int, error) {
-	// Fast path: "),(" between rows.
-	if i := r.pos; !r.first && i+1 < len(b) && b[i] == ',' && b[i+1] == '(' {
-		return i + 1, nil
+	// Fast path: "),(" or "),\n(" between rows.
+	if i := r.pos; !r.first && i+2 < len(b) && b[i] == ',' {
+		if b[i+1] == '(' {
+			return i + 1, nil
+		}
+		if b[i+1] == '\n' && b[i+2] == '(' {
+			return i + 2, nil
+		}
 	}
 	i, err := r.spCond(b, r.pos, cond)
 	if err != nil {
@@ -488,19 +493,22 @@ var spStart = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': tru
 // comments terminated, parentheses balanced, rows separated by commas.
 func (r *Reader) skipRows() error {
 	for {
-		r.mark = r.pos
 		b := r.buf[:r.end]
-		cond := r.cond
-		i, err := r.rowStart(b, &cond)
-		if err == nil {
-			i, err = r.skipRow(b, i, &cond)
+		var err error
+		for {
+			cond := r.cond
+			var i int
+			if i, err = r.rowStart(b, &cond); err == nil {
+				i, err = r.skipRow(b, i, &cond)
+			}
+			if err != nil {
+				break
+			}
+			r.pos, r.first, r.cond = i, false, cond
 		}
 		switch err {
-		case nil:
-			r.pos = i
-			r.first = false
-			r.cond = cond
 		case errNeedMore:
+			r.mark = r.pos
 			if err := r.fill(); err != nil {
 				return err
 			}
