@@ -378,12 +378,12 @@ func BenchmarkManyEntries(b *testing.B) {
 		_, _ = w.Write(data)
 	}
 	_ = zw.Close()
-	zr := bytes.NewReader(buf.Bytes())
 	x := &archive.Extractor{}
 	rbuf := make([]byte, 64<<10)
 	b.ReportAllocs()
 	b.SetBytes(int64(1000 * len(data)))
 	for b.Loop() {
+		zr := bytes.NewReader(buf.Bytes()) // Extract reads r from its start
 		err := x.Extract(context.Background(), "many.zip", zr, zr.Size(), func(e archive.Entry, r io.Reader) error {
 			_, err := readAll(r, rbuf)
 			return err
