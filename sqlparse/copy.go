@@ -17,6 +17,12 @@ func (r *Reader) copyStmt(b []byte, s int) (bool, error) {
 	if !ok {
 		return r.other(b, s, end, next)
 	}
+	// Only the text format that pg_dump writes is decoded; refuse the
+	// others rather than misread their data.
+	if opts := b[r.copyOpts:end]; hasFold(opts, "csv") || hasFold(opts, "binary") ||
+		hasFold(opts, "delimiter") || hasFold(opts, "null") || hasFold(opts, "encoding") {
+		return false, r.errAt(r.copyOpts, "COPY options other than the text format's defaults are not supported")
+	}
 	// The data starts on the line after the command.
 	data := len(b)
 	if k := bytes.IndexByte(b[next:], '\n'); k >= 0 {
@@ -109,6 +115,7 @@ func (r *Reader) copyHeader(t []byte, s int) (*header, bool) {
 		i = j
 	}
 	r.nameBuf = nb
+	r.copyOpts = i
 	return r.header(nb, tableEnd, hasCols), true
 }
 

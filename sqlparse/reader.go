@@ -83,6 +83,8 @@ type Reader struct {
 	cond    int // open MySQL conditional comments in the VALUES list
 	hdr     []byte
 	trailer []byte
+	// copyOpts is where the options of a COPY ... FROM stdin start.
+	copyOpts int
 	vals    []Value
 	scratch []byte
 	scr     int

@@ -309,6 +309,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"unterminated dollar", Postgres, "SELECT $f$ abc", 1, 8, "unterminated dollar-quoted string"},
 		{"unterminated copy", Postgres, "COPY t FROM stdin;\n1\n2\n", 4, 1, `unterminated COPY data`},
 		{"unterminated delimiter block", MySQL, "DELIMITER //\nCREATE PROCEDURE p() BEGIN SELECT 1; END;\n", 2, 1, "unterminated statement in DELIMITER // block"},
+		{"copy csv", Postgres, "COPY t (a) FROM stdin WITH (FORMAT csv);\n\"a,b\"\n\\.\n", 1, 22, "COPY options other than"},
 		{"unterminated row", MySQL, "INSERT INTO t VALUES (1,2", 1, 22, "unterminated row"},
 		{"missing comma", MySQL, "INSERT INTO t VALUES (1 2);", 1, 25, "expected , or ) in row"},
 		{"junk after row", MySQL, "INSERT INTO t VALUES (1),(2) (3);", 1, 30, "expected , or the end of the statement after a row"},
