@@ -244,3 +244,18 @@ func TestManyRecords(t *testing.T) {
 	_, err = extractBytes(&archive.Extractor{Limits: archive.Limits{MaxEntries: 60}}, "many.zip", b, false)
 	wantError(t, "100 entries", err, archive.ErrLimit, "060.sql")
 }
+
+// TestUnsupportedByTool: 7-Zip's Deflate64 and BZip2 ZIP methods are
+// refused, naming the entry, before anything is delivered.
+func TestUnsupportedByTool(t *testing.T) {
+	dir := t.TempDir()
+	copyCorpus(t, dir, "regions.sql")
+	for _, m := range []string{"Deflate64", "BZip2"} {
+		run(t, dir, nil, "7z", "a", "-tzip", "-mm="+m, m+".zip", "regions.sql")
+		g, err := extractFile(t, &archive.Extractor{}, filepath.Join(dir, m+".zip"), false)
+		wantError(t, m, err, archive.ErrUnsupported, "regions.sql")
+		if len(g.entries) != 0 {
+			t.Errorf("%s: %d entries delivered before the error", m, len(g.entries))
+		}
+	}
+}
