@@ -19,7 +19,7 @@ func detect(b []byte) Dialect {
 		bytes.HasPrefix(head, []byte("/*M!999999")), hasFold(head, "-- phpMyAdmin SQL Dump"),
 		hasFold(head, "-- Server version"):
 		return MySQL
-	case hasFold(head, "-- PostgreSQL database dump"), hasFold(head, "-- Dumped by pg_dump"):
+	case hasFold(head, "-- PostgreSQL database"), hasFold(head, "-- Dumped by pg_dump"):
 		return Postgres
 	case bytes.HasPrefix(head, []byte("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;")):
 		return SQLite

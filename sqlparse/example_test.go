@@ -1,6 +1,7 @@
 package sqlparse_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log"
@@ -52,4 +53,41 @@ INSERT INTO ` + "`shop`.`t`" + ` (id, name, data) VALUES (1,'O\'Brien',0x4869),(
 	//   int "1"  string "O'Brien"  binary "Hi"
 	//   int "2"  null ""  binary ""
 	// dialect mysql
+}
+
+func ExampleParser_Parse() {
+	dump := `--
+-- PostgreSQL database dump
+--
+SET standard_conforming_strings = on;
+COPY public.actor (actor_id, first_name) FROM stdin;
+1	PENELOPE
+2	\N
+\.
+`
+	var p sqlparse.Parser
+	err := p.Parse(context.Background(), strings.NewReader(dump), sqlparse.Auto, func(st *sqlparse.Statement) error {
+		fmt.Println(st.Dialect, st.Kind, st.Table, st.Columns)
+		if st.Rows == nil {
+			return nil
+		}
+		for {
+			row, err := st.Rows.NextRow()
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Println(" ", row[0].Kind, string(row[0].Raw), row[1].Kind, string(row[1].Raw))
+		}
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Output:
+	// postgres other  []
+	// postgres copy public.actor [actor_id first_name]
+	//   string 1 string PENELOPE
+	//   string 2 null
 }

@@ -85,12 +85,12 @@ type Reader struct {
 	trailer []byte
 	// copyOpts is where the options of a COPY ... FROM stdin start.
 	copyOpts int
-	vals    []Value
-	scratch []byte
-	scr     int
-	names   map[string]*header
-	nameBuf []byte
-	cols    [][2]int
+	vals     []Value
+	scratch  []byte
+	scr      int
+	names    map[string]*header
+	nameBuf  []byte
+	cols     [][2]int
 }
 
 // header is an interned table name and column list.
