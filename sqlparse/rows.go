@@ -452,6 +452,14 @@ func (r *Reader) tuple(decode bool) error {
 					i = j
 					goto next
 				}
+			case c == 'N' || c == 'n':
+				if len(b)-i > 4 && equalFold(b[i:i+4], "null") && (b[i+4] == ',' || b[i+4] == ')') {
+					if decode {
+						vals = append(vals, Value{Kind: Null})
+					}
+					i += 4
+					goto next
+				}
 			}
 			r.vals = vals
 			if i, err = r.value(b, i, decode, &cond); err != nil {
@@ -610,55 +618,8 @@ func (r *Reader) skipRow(b []byte, open int, cond *int) (int, error) {
 
 // value reads the value at b[i] and the white space after it, appending it
 // to r.vals if decode is set. It returns the index of the byte that follows,
-// which should be ',' or ')'.
+// which should be ',' or ')'. tuple handles the commonest values itself.
 func (r *Reader) value(b []byte, i int, decode bool, cond *int) (int, error) {
-	// Fast paths for the common values directly followed by ',' or ')'.
-	switch c := b[i]; {
-	case c == '\'' || c == '"' && r.dialect != Postgres:
-		bs := r.backslashes(b, i)
-		e, esc := scanString(b, i, c, bs, r.eof)
-		if e > 0 && e < len(b) && (b[e] == ',' || b[e] == ')') {
-			if decode {
-				raw := b[i+1 : e-1 : e-1]
-				if esc {
-					raw = r.unquote(raw, c, bs)
-				}
-				r.vals = append(r.vals, Value{Kind: String, Raw: raw})
-			}
-			return e, nil
-		}
-	case '0' <= c && c <= '9':
-		j := i + 1
-		for j < len(b) && '0' <= b[j] && b[j] <= '9' {
-			j++
-		}
-		kind := Int
-		if j < len(b) && b[j] == '.' {
-			kind = Number
-			j++
-			for j < len(b) && '0' <= b[j] && b[j] <= '9' {
-				j++
-			}
-		}
-		if j < len(b) && (b[j] == ',' || b[j] == ')') {
-			if decode {
-				r.vals = append(r.vals, Value{Kind: kind, Raw: b[i:j:j]})
-			}
-			return j, nil
-		}
-	case c == 'N' || c == 'n':
-		if len(b)-i > 4 && equalFold(b[i:i+4], "null") && (b[i+4] == ',' || b[i+4] == ')') {
-			if decode {
-				r.vals = append(r.vals, Value{Kind: Null})
-			}
-			return i + 4, nil
-		}
-	}
-	return r.valueSlow(b, i, decode, cond)
-}
-
-// valueSlow is value for every case.
-func (r *Reader) valueSlow(b []byte, i int, decode bool, cond *int) (int, error) {
 	start := i
 	scr0 := r.scr
 	kind := Expr
@@ -795,7 +756,7 @@ func (r *Reader) valueSlow(b []byte, i int, decode bool, cond *int) (int, error)
 					raw = r.unquote(b[k+1:q-1], b[k], r.backslashes(b, k))
 				}
 			case b[k] == '0' || b[k] == 'x' || b[k] == 'X' || b[k] == 'b' || b[k] == 'B':
-				q, err := r.valueSlow(b, k, decode, cond)
+				q, err := r.value(b, k, decode, cond)
 				if err != nil {
 					return 0, err
 				}
