@@ -30,11 +30,6 @@ func (z *zipCryptoReader) update(b byte) {
 	z.k2 = crc32.IEEETable[byte(z.k2)^byte(z.k1>>24)] ^ z.k2>>8
 }
 
-func (z *zipCryptoReader) decryptByte() byte {
-	t := uint16(z.k2) | 2
-	return byte(uint32(t) * uint32(t^1) >> 8)
-}
-
 // init sets the keys from the password, reads the 12-byte encryption
 // header and checks its last byte: the high byte of the CRC-32, or of the
 // modification time when the entry has a data descriptor (either is
@@ -62,9 +57,9 @@ func (z *zipCryptoReader) init(r io.Reader, password string, f *zip.File) error 
 	return nil
 }
 
-// decrypt decrypts p in place. It is update and decryptByte with the keys
-// in local variables: the cipher is serial, byte after byte, and this keeps
-// the chain in registers.
+// decrypt decrypts p in place: each byte is XORed with a byte derived from
+// k2, then the keys are updated with the plain byte (update, inlined with
+// the keys in local variables: the cipher is serial, byte after byte).
 func (z *zipCryptoReader) decrypt(p []byte) {
 	k0, k1, k2 := z.k0, z.k1, z.k2
 	tab := crc32.IEEETable
