@@ -166,3 +166,22 @@ func TestAESIntegrity(t *testing.T) {
 		}
 	}
 }
+
+// TestEncryptedNested: a .sql.gz inside an AES-encrypted ZIP is unpacked,
+// and its entry is reported encrypted.
+func TestEncryptedNested(t *testing.T) {
+	dir := t.TempDir()
+	copyCorpus(t, dir, "countries.sql")
+	run(t, dir, nil, "gzip", "countries.sql")
+	run(t, dir, nil, "7z", "a", "-tzip", "-p"+testPassword, "-mem=AES256", "n.zip", "countries.sql.gz")
+	g, err := extractFile(t, &archive.Extractor{Password: archive.StaticPassword(testPassword)}, filepath.Join(dir, "n.zip"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(g.entries) != 1 || g.entries[0].Name != "countries.sql" || !g.entries[0].Encrypted || g.entries[0].Format != archive.Gzip {
+		t.Fatalf("entries %+v", g.entries)
+	}
+	if !bytes.Equal(g.data["countries.sql"], readCorpus(t, "countries.sql")) {
+		t.Fatal("content differs")
+	}
+}

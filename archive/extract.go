@@ -170,6 +170,8 @@ type level struct {
 	size   int64
 	depth  int
 	count  counter // compressed bytes consumed so far
+	// encrypted: the container was inside an encrypted entry.
+	encrypted bool
 }
 
 // counter counts bytes consumed.
@@ -210,7 +212,7 @@ func (ex *extraction) container(w *worker, lv level) error {
 	case Gzip, Zstd:
 		return ex.compressed(w, lv, Detect(head))
 	}
-	e := Entry{Name: singleName(lv), Format: Plain, Size: -1, CompressedSize: -1}
+	e := Entry{Name: singleName(lv), Format: Plain, Size: -1, CompressedSize: -1, Encrypted: lv.encrypted}
 	if lv.depth == 1 && lv.size >= 0 {
 		e.Size, e.CompressedSize = lv.size, lv.size
 	}
@@ -275,7 +277,7 @@ func (ex *extraction) compressed(w *worker, lv level, f Format) error {
 		}
 		return nil
 	}
-	e := Entry{Name: name, Format: f, Size: -1, CompressedSize: -1}
+	e := Entry{Name: name, Format: f, Size: -1, CompressedSize: -1, Encrypted: lv.encrypted}
 	if lv.depth == 1 && lv.size >= 0 {
 		e.CompressedSize = lv.size
 	}
@@ -318,7 +320,7 @@ func (ex *extraction) tarArchive(w *worker, lv level, f Format) error {
 		if hdr.Size > ex.c.lim.MaxEntrySize {
 			return ex.errorf(name, -1, fmt.Errorf("%w: entry of %d bytes, over %d", ErrLimit, hdr.Size, ex.c.lim.MaxEntrySize))
 		}
-		e := Entry{Name: name, Format: Tar, Size: hdr.Size, CompressedSize: -1, Modified: hdr.ModTime}
+		e := Entry{Name: name, Format: Tar, Size: hdr.Size, CompressedSize: -1, Modified: hdr.ModTime, Encrypted: lv.encrypted}
 		er := &w.er
 		er.reset(ex, name, tr, lv.count, lv.count.consumed())
 		er.declared = hdr.Size
@@ -349,7 +351,10 @@ func (ex *extraction) deliver(w *worker, e Entry, er *entryReader, depth int) er
 				in:     inner,
 				size:   -1,
 				depth:  depth + 1,
-				count:  er,
+				// Entries of an archive inside an encrypted entry were
+				// encrypted too.
+				encrypted: e.Encrypted,
+				count:     er,
 			})
 			ex.putWorker(nw)
 			putBufio(inner)

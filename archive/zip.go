@@ -45,6 +45,8 @@ type zipItem struct {
 	encrypted  bool
 	aesVersion int // 1 or 2 for WinZip AES (AE-1, AE-2), else 0
 	aesBits    int // 128, 192 or 256
+	// inEncrypted: the archive was inside an encrypted entry.
+	inEncrypted bool
 }
 
 // zipArchive extracts a ZIP archive.
@@ -101,7 +103,7 @@ func (ex *extraction) zipPlan(lv level, zr *zip.Reader, size int64) ([]zipItem, 
 			}
 			continue
 		}
-		it := zipItem{f: f, name: lv.prefix + localName(f.Name), method: f.Method}
+		it := zipItem{f: f, name: lv.prefix + localName(f.Name), method: f.Method, inEncrypted: lv.encrypted}
 		if err := ex.c.addEntry(it.name); err != nil {
 			return nil, ex.errorf(it.name, -1, err)
 		}
@@ -228,7 +230,7 @@ func (ex *extraction) zipEntry(w *worker, ra io.ReaderAt, it *zipItem, depth int
 		Size:           int64(f.UncompressedSize64),
 		CompressedSize: comp,
 		Modified:       f.Modified,
-		Encrypted:      it.encrypted,
+		Encrypted:      it.encrypted || it.inEncrypted,
 	}
 	st := &w.zr
 	st.sr = *io.NewSectionReader(ra, it.off, comp)
