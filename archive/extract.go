@@ -222,6 +222,7 @@ func (ex *extraction) container(w *worker, lv level) error {
 	er := &w.er
 	er.reset(ex, e.Name, lv.in, nil, 0)
 	er.countTotal = true
+	er.noVerify = true // nothing to check at the end of a plain file
 	return ex.deliver(w, e, er, lv.depth)
 }
 
