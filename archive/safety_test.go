@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/klauspost/compress/zip"
@@ -211,6 +212,9 @@ func TestCorrupt(t *testing.T) {
 				var ae *archive.Error
 				if err != nil && (!errors.As(err, &ae) || ae.Archive != f) {
 					t.Fatalf("%s: %v is not an *archive.Error", what, err)
+				}
+				if err != nil && strings.Contains(err.Error(), testPassword) {
+					t.Fatalf("%s: the error %q holds the password", what, err)
 				}
 				for _, s := range spans {
 					if int64(off) >= s.start && int64(off) < s.end {
