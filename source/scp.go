@@ -396,8 +396,13 @@ func (sr *scpReader) Read(b []byte) (int, error) {
 			sr.broken = nil
 			return err
 		}
-		if sr.ss == nil || sr.on != c {
+		if sr.ss != nil && sr.on != c {
+			// The connection of the running transfer died: a failure,
+			// even though a new connection is already up.
 			sr.stop()
+			return &netError{fmt.Errorf("source: scp %s at %d: connection lost", r.rp, r.off)}
+		}
+		if sr.ss == nil {
 			if err := sr.start(c); err != nil {
 				return err
 			}

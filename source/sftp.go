@@ -525,7 +525,12 @@ type remoteFile struct {
 
 	mu   sync.Mutex // guards c and file against reconnects
 	c    *sshConn
-	file *sftp.File // nil in SCP mode
+	file *sftp.File // for ReadAt; nil in SCP mode
+
+	// The stream (Read, WriteTo) has its own handle: pkg/sftp's WriteTo
+	// holds the handle's lock while it runs, which would block ReadAt.
+	sc    *sshConn
+	sfile *sftp.File
 
 	off  int64 // bytes delivered by Read/WriteTo
 	want []byte
@@ -534,6 +539,7 @@ type remoteFile struct {
 	// read-ahead of Read
 	ra     *readAhead
 	closed bool
+	cache  *blockCache // read-ahead of small ReadAt calls, guarded by mu
 }
 
 func (r *remoteFile) open(ctx context.Context, c *sshConn) error {
@@ -578,6 +584,32 @@ func (r *remoteFile) open(ctx context.Context, c *sshConn) error {
 	return nil
 }
 
+// streamHandle returns the stream's handle on c, opening it when needed.
+func (r *remoteFile) streamHandle(c *sshConn) (*sftp.File, error) {
+	if r.sfile != nil && r.sc == c && !c.isDead() {
+		return r.sfile, nil
+	}
+	if r.sfile != nil {
+		r.sfile.Close()
+		r.sfile, r.sc = nil, nil
+	}
+	file, err := c.sftp.Open(r.rp)
+	if err != nil {
+		return nil, fmt.Errorf("source: opening %s: %w", r.rp, err)
+	}
+	st, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, &netError{fmt.Errorf("source: stat %s: %w", r.rp, err)}
+	}
+	if st.Size() != r.size {
+		file.Close()
+		return nil, fmt.Errorf("%w: %s is now %d bytes, was %d", ErrChanged, r.rp, st.Size(), r.size)
+	}
+	r.sfile, r.sc = file, c
+	return file, nil
+}
+
 // current returns the open handle, reopening it on a new connection when
 // the old one died.
 func (r *remoteFile) current() (*sshConn, *sftp.File) {
@@ -597,12 +629,11 @@ func (r *remoteFile) stream(ctx context.Context, w io.Writer) (int64, error) {
 	start := r.off
 	last := r.off
 	err := r.s.retry(ctx, nil, func(c *sshConn) error {
-		if cur, _ := r.current(); cur != c || cur.isDead() {
-			if err := r.open(ctx, c); err != nil {
-				return err
-			}
+		cur := c
+		file, err := r.streamHandle(c)
+		if err != nil {
+			return err
 		}
-		cur, file := r.current()
 		if served := int(r.s.served.Load()); served > 0 && served < cur.maxPacket {
 			return r.streamReadAt(ctx, file, served, w)
 		}
@@ -610,7 +641,7 @@ func (r *remoteFile) stream(ctx context.Context, w io.Writer) (int64, error) {
 			return err
 		}
 		pw := &packetWriter{w: w, r: r, max: cur.maxPacket}
-		_, err := file.WriteTo(pw)
+		_, err = file.WriteTo(pw)
 		if pw.hole {
 			// pkg/sftp issue #658: the server serves less than MaxPacket
 			// per request. What was delivered is a correct prefix; go on
@@ -765,10 +796,28 @@ func (r *remoteFile) streamReadAt(ctx context.Context, file *sftp.File, chunk in
 	return r.finish()
 }
 
-// ReadAt reads len(b) bytes at off. It continues after short server replies
-// and reconnects after failures; it returns io.EOF only at the end of the
-// file.
+// ReadAt reads len(b) bytes at off. Reads smaller than a cache block go
+// through a small cache of 1 MiB blocks that reads ahead of sequential
+// access (see blockCache); larger ones go to the server directly. It
+// continues after short server replies and reconnects after failures; it
+// returns io.EOF only at the end of the file. It is safe for concurrent use.
 func (r *remoteFile) ReadAt(b []byte, off int64) (int, error) {
+	if len(b) < cacheBlock && r.size > 0 && off >= 0 && off < r.size {
+		r.mu.Lock()
+		if r.cache == nil && !r.closed {
+			r.cache = newBlockCache(r.ctx, r.size, r.readAtDirect)
+		}
+		bc := r.cache
+		r.mu.Unlock()
+		if bc != nil {
+			return bc.ReadAt(b, off)
+		}
+	}
+	return r.readAtDirect(b, off)
+}
+
+// readAtDirect is ReadAt without the cache.
+func (r *remoteFile) readAtDirect(b []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, errors.New("source: negative offset")
 	}
@@ -815,11 +864,37 @@ func (r *remoteFile) ReadAt(b []byte, off int64) (int, error) {
 // Size returns the file's size when it was opened.
 func (r *remoteFile) Size() int64 { return r.size }
 
-// Read reads the file sequentially through a read-ahead goroutine that runs
-// until the end of the file or Close.
+// slowStart is how many bytes Read serves with direct requests before it
+// starts the read-ahead: a reader that only sniffs the first bytes (to
+// detect the format before switching to ReadAt) does not pull megabytes
+// it will not use.
+const slowStart = 256 << 10
+
+// Read reads the file sequentially, through a read-ahead goroutine (that
+// runs until the end of the file or Close) after the first slowStart bytes.
 func (r *remoteFile) Read(b []byte) (int, error) {
 	if r.closed {
 		return 0, os.ErrClosed
+	}
+	if r.ra == nil && r.off < slowStart {
+		if r.off >= r.size {
+			if err := r.finish(); err != nil {
+				return 0, err
+			}
+			return 0, io.EOF
+		}
+		if len(b) > 64<<10 {
+			b = b[:64<<10]
+		}
+		n, err := r.ReadAt(b, r.off)
+		if r.hash != nil {
+			r.hash.Write(b[:n])
+		}
+		r.off += int64(n)
+		if err == io.EOF && n > 0 {
+			err = nil
+		}
+		return n, err
 	}
 	if r.ra == nil {
 		r.ra = startReadAhead(r.ctx, func(ctx context.Context, w io.Writer) error {
@@ -833,12 +908,24 @@ func (r *remoteFile) Read(b []byte) (int, error) {
 // Close stops the read-ahead and closes the remote file. The connection
 // stays open for other files.
 func (r *remoteFile) Close() error {
+	r.mu.Lock()
 	if r.closed {
+		r.mu.Unlock()
 		return nil
 	}
 	r.closed = true
+	bc := r.cache
+	r.mu.Unlock()
 	if r.ra != nil {
 		r.ra.close()
+	}
+	if bc != nil {
+		bc.cancel()
+		defer bc.close() // after the handles are closed, so fetches end
+	}
+	if r.sfile != nil {
+		r.sfile.Close()
+		r.sfile = nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

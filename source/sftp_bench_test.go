@@ -1,9 +1,11 @@
 package source_test
 
 import (
+	"archive/zip"
 	"context"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/dumpline/importer/archive"
 	"github.com/dumpline/importer/internal/sshd"
 	"github.com/dumpline/importer/source"
 )
@@ -257,5 +260,87 @@ func BenchmarkSFTPList10000(b *testing.B) {
 		if len(files) != 9000 {
 			b.Fatalf("%d files", len(files))
 		}
+	}
+}
+
+// BenchmarkSFTPZip extracts a 64 MiB ZIP (4 stored entries) from the real
+// sshd three ways: in place through the reader's io.ReaderAt, spooled to a
+// local file by Fetch first, and as a plain stream (the extractor then
+// buffers or spools it itself).
+func BenchmarkSFTPZip(b *testing.B) {
+	srv := sshd.Start(b, sshd.Options{})
+	dir := filepath.Join(srv.Dir, "zip")
+	os.MkdirAll(dir, 0o755)
+	zf, err := os.Create(filepath.Join(dir, "dump.zip"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	zw := zip.NewWriter(zf)
+	rng := mrand.NewChaCha8([32]byte{9})
+	const entrySize = 16 << 20
+	for i := range 4 {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("part%d.sql", i), Method: zip.Store})
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.CopyN(w, rng, entrySize)
+	}
+	zw.Close()
+	zf.Close()
+	ctx := context.Background()
+	ex := &archive.Extractor{}
+	for _, mode := range []string{"ReaderAt", "Spool", "Stream"} {
+		b.Run(mode, func(b *testing.B) {
+			src := sshdSource(srv, dir)
+			defer src.Close()
+			files, err := src.List(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			f := files[0]
+			b.SetBytes(f.Size)
+			b.ReportAllocs()
+			tmp := b.TempDir()
+			cpu0 := selfCPU()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				var r io.Reader
+				var closer io.Closer
+				switch mode {
+				case "Spool":
+					p, err := source.Fetch(ctx, src, f, tmp)
+					if err != nil {
+						b.Fatal(err)
+					}
+					of, err := os.Open(p)
+					if err != nil {
+						b.Fatal(err)
+					}
+					os.Remove(p)
+					r, closer = of, of
+				default:
+					rc, err := src.Open(ctx, f)
+					if err != nil {
+						b.Fatal(err)
+					}
+					r, closer = rc, rc
+					if mode == "Stream" {
+						r = struct{ io.Reader }{rc}
+					}
+				}
+				var total int64
+				err := ex.Extract(ctx, f.Name, r, f.Size, func(e archive.Entry, er io.Reader) error {
+					n, err := io.Copy(io.Discard, er)
+					total += n
+					return err
+				})
+				closer.Close()
+				if err != nil || total != 4*entrySize {
+					b.Fatalf("extracted %d bytes: %v", total, err)
+				}
+			}
+			b.StopTimer()
+			b.ReportMetric(float64((selfCPU()-cpu0).Microseconds())/1000/float64(b.N), "client-cpu-ms/op")
+		})
 	}
 }
