@@ -202,7 +202,7 @@ func TestCorrupt(t *testing.T) {
 				spans = append(spans, span{zf.Name, o, o + int64(zf.CompressedSize64)})
 			}
 		}
-		step := max(1, len(orig)/400)
+		step := max(1, len(orig)/150)
 		for off := 0; off < len(orig); off += step {
 			b := bytes.Clone(orig)
 			b[off] ^= 1 << (off % 8)
