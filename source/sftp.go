@@ -504,7 +504,16 @@ func (s *SFTP) Open(ctx context.Context, f File) (io.ReadCloser, error) {
 		}
 		r.want, r.hash = want, sha256.New()
 	}
-	err := s.retry(ctx, nil, func(c *sshConn) error { return r.open(ctx, c) }, nil)
+	err := s.retry(ctx, nil, func(c *sshConn) error {
+		if r.rp == "" {
+			rp, err := s.remotePath(ctx, c, f)
+			if err != nil {
+				return err
+			}
+			r.rp = rp // set once, before any concurrent use
+		}
+		return r.open(ctx, c)
+	}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -543,11 +552,7 @@ type remoteFile struct {
 }
 
 func (r *remoteFile) open(ctx context.Context, c *sshConn) error {
-	rp, err := r.s.remotePath(ctx, c, r.f)
-	if err != nil {
-		return err
-	}
-	r.rp = rp
+	rp := r.rp
 	if c.sftp == nil {
 		r.mu.Lock()
 		r.c = c
