@@ -131,3 +131,10 @@ func TestTrailerKnownEarly(t *testing.T) {
 		t.Errorf("second statement: %v, trailer %q", err, st.Trailer)
 	}
 }
+
+func TestZeroReader(t *testing.T) {
+	var rd Reader
+	if _, err := rd.Next(); err != io.EOF {
+		t.Errorf("zero Reader: Next returned %v, want io.EOF", err)
+	}
+}

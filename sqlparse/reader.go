@@ -173,6 +173,9 @@ func (r *Reader) Next() (*Statement, error) {
 }
 
 func (r *Reader) next() (*Statement, error) {
+	if r.bufSize == 0 {
+		r.Reset(r.src, r.dialect) // a zero Reader
+	}
 	if !r.started {
 		if err := r.start(); err != nil {
 			return nil, err
