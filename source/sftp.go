@@ -742,14 +742,14 @@ func (r *remoteFile) streamReadAt(ctx context.Context, file *sftp.File, chunk in
 		return fmt.Errorf("%w: %s: size unknown", ErrShortRead, r.rp)
 	}
 	type result struct {
-		b   []byte
+		b   *[]byte
 		n   int
 		err error
 	}
 	conc := cmp.Or(r.s.Concurrency, 64)
 	ctx, cancel := context.WithCancel(ctx)
 	order := make(chan chan result, conc)
-	pool := sync.Pool{New: func() any { return make([]byte, chunk) }}
+	pool := sync.Pool{New: func() any { b := make([]byte, chunk); return &b }}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -765,8 +765,8 @@ func (r *remoteFile) streamReadAt(ctx context.Context, file *sftp.File, chunk in
 			wg.Add(1)
 			go func(off int64) {
 				defer wg.Done()
-				b := pool.Get().([]byte)
-				n, err := file.ReadAt(b[:min(int64(chunk), r.size-off)], off)
+				b := pool.Get().(*[]byte)
+				n, err := file.ReadAt((*b)[:min(int64(chunk), r.size-off)], off)
 				ch <- result{b, n, err}
 			}(off)
 		}
@@ -782,7 +782,7 @@ func (r *remoteFile) streamReadAt(ctx context.Context, file *sftp.File, chunk in
 		res := <-ch
 		var err error
 		if res.n > 0 {
-			err = r.deliver(w, res.b[:res.n])
+			err = r.deliver(w, (*res.b)[:res.n])
 		}
 		pool.Put(res.b)
 		if err != nil {

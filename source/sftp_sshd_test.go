@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
@@ -232,5 +233,45 @@ func TestSSHDResumeThroughCuttingProxy(t *testing.T) {
 			}
 			t.Logf("%d cuts", proxy.Cuts.Load())
 		})
+	}
+}
+
+func TestSSHDResumeAfterStall(t *testing.T) {
+	srv := sshd.Start(t, sshd.Options{})
+	dir := filepath.Join(srv.Dir, "big")
+	os.MkdirAll(dir, 0o755)
+	size := int64(12 << 20)
+	sum := randomFile(t, dir, "big.bin", size)
+	// The first two connections stop forwarding (without closing) at a
+	// random offset; the I/O timeout must notice and the download resume.
+	rng := mrand.New(mrand.NewPCG(3, 4))
+	proxy := sshd.NewProxy(t, srv.Addr, func(n int) int64 {
+		if n > 2 {
+			return 0
+		}
+		return 256<<10 + rng.Int64N(size/2)
+	})
+	proxy.Stall.Store(true)
+	src := sshdSource(srv, dir)
+	src.Addr, src.KnownHosts, src.HostKeyFingerprint = proxy.Addr, nil, srv.Fingerprint()
+	src.IOTimeout, src.KeepAlive = 1500*time.Millisecond, 300*time.Millisecond
+	defer src.Close()
+	ctx := context.Background()
+	var files []source.File
+	var err error
+	for range 3 {
+		if files, err = src.List(ctx); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := readAll(t, src, files[0])
+	if int64(len(got)) != size || sha256.Sum256(got) != sum {
+		t.Fatalf("download after stall: %d bytes, sha256 match %v", len(got), sha256.Sum256(got) == sum)
+	}
+	if proxy.Cuts.Load() == 0 {
+		t.Fatal("the proxy stalled nothing")
 	}
 }

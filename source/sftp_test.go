@@ -9,21 +9,20 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/source"
 	"github.com/dumpline/importer/source/sftptest"
 )
 
 var (
-	_ interface {
-		List(context.Context) ([]source.File, error)
-	} = (*source.SFTP)(nil)
-	_ interface {
-		Record(context.Context, source.File) error
-	} = (*source.JSONState)(nil)
+	_ importer.Source = (*source.SFTP)(nil)
+	_ importer.State  = (*source.JSONState)(nil)
 )
 
 // evilName is a file name that runs a command if a shell ever sees it
@@ -351,5 +350,47 @@ func TestSFTPAuth(t *testing.T) {
 	defer wrong.Close()
 	if _, err := wrong.List(ctx); !errors.Is(err, source.ErrHostKeyMismatch) {
 		t.Fatalf("wrong fingerprint: %v, want ErrHostKeyMismatch", err)
+	}
+}
+
+func TestSFTPNoGoroutineLeft(t *testing.T) {
+	before := runtime.NumGoroutine()
+	dir := t.TempDir()
+	randomFile(t, dir, "big.bin", 4<<20)
+	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+		srv, err := sftptest.New(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := srv.Source("/")
+		src.Protocol = proto
+		ctx := context.Background()
+		files, err := src.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rc, err := src.Open(ctx, files[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Read part of it (the read-ahead starts), random access too, then
+		// close early.
+		if _, err := io.CopyN(io.Discard, rc, 1<<20); err != nil {
+			t.Fatal(err)
+		}
+		if ra, ok := rc.(io.ReaderAt); ok {
+			ra.ReadAt(make([]byte, 1000), 2<<20)
+		}
+		rc.Close()
+		src.Close()
+		srv.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d goroutines left running:\n%s", n-before, buf[:runtime.Stack(buf, true)])
 	}
 }

@@ -13,8 +13,12 @@ import (
 type Proxy struct {
 	// Addr is the proxy's "127.0.0.1:port".
 	Addr string
-	// Cuts counts the connections the proxy cut.
+	// Cuts counts the connections the proxy cut (or stalled).
 	Cuts atomic.Int64
+	// Stall, when set before connections arrive, makes the proxy stop
+	// forwarding at the cut point and keep the connection open (a stall)
+	// instead of closing it.
+	Stall atomic.Bool
 
 	target string
 	cut    func(n int) int64
@@ -81,10 +85,12 @@ func (p *Proxy) accept() {
 		p.track(c, true)
 		p.track(s, true)
 		limit := p.cut(n)
+		clientDone := make(chan struct{})
 		p.wg.Add(2)
 		go func() {
 			defer p.wg.Done()
 			io.Copy(s, c)
+			close(clientDone)
 			s.Close()
 			c.Close()
 			p.track(c, false)
@@ -96,6 +102,9 @@ func (p *Proxy) accept() {
 				_, err = io.CopyN(c, s, limit)
 				if err == nil {
 					p.Cuts.Add(1)
+					if p.Stall.Load() {
+						<-clientDone // forward nothing more until the client gives up
+					}
 				}
 			} else {
 				io.Copy(c, s)
