@@ -85,12 +85,16 @@ type Reader struct {
 	trailer []byte
 	// copyOpts is where the options of a COPY ... FROM stdin start.
 	copyOpts int
-	vals     []Value
-	scratch  []byte
-	scr      int
-	names    map[string]*header
-	nameBuf  []byte
-	cols     [][2]int
+	// peekEnd, when not -1, is where the current INSERT ends, found by
+	// peekTrailer from peekStart with the buffer at peekBase.
+	peekStart, peekEnd int
+	peekBase           int64
+	vals               []Value
+	scratch            []byte
+	scr                int
+	names              map[string]*header
+	nameBuf            []byte
+	cols               [][2]int
 }
 
 // header is an interned table name and column list.
@@ -146,6 +150,7 @@ func (r *Reader) resetSize(src io.Reader, d Dialect, size, maxBuf int) {
 	r.rows.r = r
 	r.first = false
 	r.cond = 0
+	r.peekEnd = -1
 	if len(r.names) > 4096 {
 		r.names = nil
 	}

@@ -251,6 +251,7 @@ const peekLimit = 4 << 10
 // else.
 func (r *Reader) peekTrailer() {
 	pos, first, cond, eof := r.pos, r.first, r.cond, r.eof
+	r.peekEnd = -1
 	defer func() { r.pos, r.first, r.cond, r.eof = pos, first, cond, eof }()
 	end := r.end
 	if end-r.pos > peekLimit {
@@ -266,7 +267,10 @@ func (r *Reader) peekTrailer() {
 		if err != nil {
 			if err != io.EOF {
 				r.st.Trailer = nil
+				return
 			}
+			// skipRows can jump to the end if no row is read.
+			r.peekStart, r.peekEnd, r.peekBase = pos, r.pos, r.base
 			return
 		}
 		r.pos, r.first = i, false
@@ -336,13 +340,14 @@ func (r *Reader) ident(nb, b []byte, i int) ([]byte, int, bool, error) {
 // and returns its index. At the end of the statement it sets r.pos after
 // it (and the statement's Trailer) and returns io.EOF.
 func (r *Reader) rowStart(b []byte, cond *int) (int, error) {
-	// Fast path: "),(" or "),\n(" between rows.
-	if i := r.pos; !r.first && i+2 < len(b) && b[i] == ',' {
-		if b[i+1] == '(' {
-			return i + 1, nil
+	// Fast path: a comma, white space and '(' between rows.
+	if i := r.pos; !r.first && i < len(b) && b[i] == ',' {
+		j := i + 1
+		for j < len(b) && spaceTab[b[j]] {
+			j++
 		}
-		if b[i+1] == '\n' && b[i+2] == '(' {
-			return i + 2, nil
+		if j < len(b) && b[j] == '(' {
+			return j, nil
 		}
 	}
 	i, err := r.spCond(b, r.pos, cond)
@@ -500,6 +505,12 @@ var spStart = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': tru
 // them, checking that they are well-formed tuples: strings, quoted names and
 // comments terminated, parentheses balanced, rows separated by commas.
 func (r *Reader) skipRows() error {
+	if r.peekEnd >= 0 && r.pos == r.peekStart && r.base == r.peekBase {
+		// peekTrailer has checked every row already.
+		r.pos, r.peekEnd = r.peekEnd, -1
+		r.mode = modeStmt
+		return nil
+	}
 	for {
 		b := r.buf[:r.end]
 		var err error
