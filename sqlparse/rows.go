@@ -305,8 +305,8 @@ func (r *Reader) ident(nb, b []byte, i int) ([]byte, int, bool, error) {
 	if i >= len(b) {
 		return nb, i, false, nil
 	}
-	switch q := b[i]; q {
-	case '`', '"', '[':
+	switch q := b[i]; {
+	case q == '"' || q == '`' && r.dialect != Postgres || q == '[' && r.dialect == SQLite:
 		j, err := r.skipString(b, i)
 		if err != nil {
 			return nb, 0, false, err
@@ -896,7 +896,7 @@ func (r *Reader) expr(b []byte, i int) (int, error) {
 			depth--
 			i++
 		case '\'', '"', '`', '[':
-			if c == '[' && r.dialect != SQLite {
+			if c == '[' && r.dialect != SQLite || c == '`' && r.dialect == Postgres {
 				i++
 				continue
 			}
