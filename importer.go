@@ -147,8 +147,13 @@ type Pipeline struct {
 	// State skips files imported before and unchanged since. Nil imports
 	// every selected file.
 	State State
-	// Extractor unpacks files. Nil uses &archive.Extractor{} (ZIP, gzip,
-	// zstd and plain files with the default safety limits).
+	// Extractor unpacks files. Nil uses &archive.Extractor{}: ZIP (stored,
+	// deflate, zstd), gzip, zstd, tar, .tar.gz, .tar.zst and plain files,
+	// archives nested up to three levels, the default safety limits
+	// (archive.Limits) and no password, so encrypted ZIP entries fail with
+	// archive.ErrPassword; set an Extractor with a Password hook to read
+	// them. With a nil Extractor and a Load that implements ParallelLoad,
+	// the entries of a ZIP are extracted in parallel.
 	Extractor Extractor
 	// Parser splits dumps into statements. Nil uses &sqlparse.Parser{}.
 	Parser Parser
