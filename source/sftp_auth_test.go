@@ -163,6 +163,9 @@ func TestParseURL(t *testing.T) {
 	if s.Protocol != source.ProtocolSCP || s.Path != "exports" || s.Addr != "host" {
 		t.Errorf("parsed %+v", s)
 	}
+	if _, err := source.ParseURL("sftp://bob:hunter2secret@host:notaport/x"); err == nil || strings.Contains(err.Error(), "hunter2secret") {
+		t.Errorf("bad URL error %v (must not show the password)", err)
+	}
 	for _, bad := range []string{"http://host/x", "sftp:///x", "sftp://host/x?recursive=maybe"} {
 		if _, err := source.ParseURL(bad); err == nil {
 			t.Errorf("ParseURL(%q) accepted", bad)

@@ -202,6 +202,9 @@ func BenchmarkSFTPDownload(b *testing.B) {
 			b.Run(fmt.Sprintf("source/packet=%d/%s", packet, mode), func(b *testing.B) {
 				src := sshdSource(srv, dir)
 				src.MaxPacket, src.Ciphers = packet, []string{benchCipher}
+				if c, err := strconv.Atoi(os.Getenv("IMPORTER_BENCH_CONC")); err == nil {
+					src.Concurrency = c
+				}
 				defer src.Close()
 				if _, err := src.List(context.Background()); err != nil { // dial
 					b.Fatal(err)

@@ -260,7 +260,7 @@ func (s *SFTP) dial(ctx context.Context) (*sshConn, error) {
 	}
 	opts := []sftp.ClientOption{
 		sftp.MaxPacketUnchecked(s.maxPacket()),
-		sftp.MaxConcurrentRequestsPerFile(cmp.Or(s.Concurrency, 64)),
+		sftp.MaxConcurrentRequestsPerFile(s.concurrency(s.maxPacket())),
 		sftp.UseConcurrentReads(true),
 		sftp.UseFstat(true),
 	}
@@ -277,6 +277,7 @@ func (s *SFTP) dial(ctx context.Context) (*sshConn, error) {
 		// fewer round trips and copies. The client is not in use yet.
 		if err := sftp.MaxPacketUnchecked(openSSHMaxRead)(sc); err == nil {
 			c.maxPacket = openSSHMaxRead
+			sftp.MaxConcurrentRequestsPerFile(s.concurrency(openSSHMaxRead))(sc)
 		}
 	}
 	return c, nil
@@ -287,6 +288,15 @@ func (s *SFTP) dial(ctx context.Context) (*sshConn, error) {
 const openSSHMaxRead = 256<<10 - 1024
 
 func (s *SFTP) maxPacket() int { return cmp.Or(s.MaxPacket, 32768) }
+
+// concurrency is the number of read requests in flight per file: about
+// 8 MiB worth, between 16 and 64, unless Concurrency is set.
+func (s *SFTP) concurrency(packet int) int {
+	if s.Concurrency > 0 {
+		return s.Concurrency
+	}
+	return max(16, min(64, (8<<20)/packet))
+}
 
 // netError marks a failure of the network or the server's process that a
 // new connection may cure.
