@@ -388,6 +388,32 @@ func (sr *scpReader) Read(b []byte) (int, error) {
 	if len(b) == 0 {
 		return 0, nil
 	}
+	// Fast path: a transfer is running and healthy.
+	if sr.ss != nil && sr.broken == nil && sr.left > 0 && !sr.on.isDead() {
+		m, err := sr.ss.br.Read(b[:min(int64(len(b)), sr.left)])
+		if err == nil {
+			sr.left -= int64(m)
+			r.off += int64(m)
+			if r.hash != nil {
+				r.hash.Write(b[:m])
+			}
+			return m, nil
+		}
+		// The slow path below counts the failure and recovers.
+		sr.stop()
+		sr.left -= int64(m)
+		r.off += int64(m)
+		if r.hash != nil {
+			r.hash.Write(b[:m])
+		}
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		sr.broken = &netError{fmt.Errorf("source: scp %s at %d: %w", r.rp, r.off, err)}
+		if m > 0 {
+			return m, nil
+		}
+	}
 	n := 0
 	err := r.s.retry(r.ctx, &sr.rs, func(c *sshConn) error {
 		if sr.broken != nil {
