@@ -2,6 +2,8 @@ package sqlparse
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"strings"
 )
 
@@ -61,29 +63,16 @@ func (r *Reader) number(b []byte, i int) (int, bool, error) {
 // decoded text is never longer than the literal, so r.scratch, as large as
 // the buffer, never grows while a row is read.
 func (r *Reader) unquote(s []byte, q byte, bs bool) []byte {
-	nq := bytes.IndexByte(s, q)
-	nb := -1
-	if bs {
-		nb = bytes.IndexByte(s, '\\')
-	}
-	if nq < 0 && nb < 0 {
+	k := nextSpecial(s, 0, q, bs)
+	if k < 0 {
 		return s
 	}
 	out := r.scratch[r.scr:r.scr]
 	pos := 0
-	for {
-		// nq and nb are the next quote and backslash at or after pos, or -1.
-		k := nq
-		if nb >= 0 && (k < 0 || nb < k) {
-			k = nb
-		}
-		if k < 0 {
-			out = append(out, s[pos:]...)
-			break
-		}
+	for k >= 0 {
 		out = append(out, s[pos:k]...)
 		switch {
-		case k == nq:
+		case s[k] == q:
 			// A doubled quote (skipQuoted made sure of it).
 			out = append(out, q)
 			pos = k + 2
@@ -116,24 +105,33 @@ func (r *Reader) unquote(s []byte, q byte, bs bool) []byte {
 			pos = k + 2
 		}
 		pos = min(pos, len(s))
-		if nq >= 0 && nq < pos {
-			nq = indexFrom(s, pos, q)
-		}
-		if nb >= 0 && nb < pos {
-			nb = indexFrom(s, pos, '\\')
-		}
+		k = nextSpecial(s, pos, q, bs)
 	}
+	out = append(out, s[pos:]...)
 	r.scr += len(out)
 	return out[:len(out):len(out)]
 }
 
-// indexFrom returns the index of the first c in s at or after i, or -1.
-func indexFrom(s []byte, i int, c byte) int {
-	k := bytes.IndexByte(s[i:], c)
-	if k < 0 {
-		return -1
+// nextSpecial returns the index of the first quote q, or backslash if bs
+// is set, at or after s[j], or -1. It looks at eight bytes at a time.
+func nextSpecial(s []byte, j int, q byte, bs bool) int {
+	qq := uint64(q) * ones
+	for ; j+8 <= len(s); j += 8 {
+		v := binary.LittleEndian.Uint64(s[j:])
+		m := zeroBytes(v ^ qq)
+		if bs {
+			m |= zeroBytes(v ^ ('\\' * ones))
+		}
+		if m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
 	}
-	return i + k
+	for ; j < len(s); j++ {
+		if s[j] == q || bs && s[j] == '\\' {
+			return j
+		}
+	}
+	return -1
 }
 
 // pgEscape decodes the PostgreSQL escape sequence at the start of s (s[0]
