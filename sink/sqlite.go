@@ -150,21 +150,28 @@ func isTxControl(text []byte) bool {
 }
 
 func (l *sqliteLoad) insert(ctx context.Context, st *sqlparse.Statement) error {
+	// A trailer known before the rows ("ON CONFLICT DO NOTHING") is applied
+	// to every row; one that only shows after the rows of a long statement
+	// cannot be, and fails the load rather than be dropped.
+	trailer := string(st.Trailer)
 	for {
 		row, err := st.Rows.NextRow()
 		if err == io.EOF {
+			if string(st.Trailer) != trailer {
+				return fmt.Errorf("sink: sqlite cannot apply %q to rows already inserted", st.Trailer)
+			}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		if err := l.insertRow(ctx, st.Text, row); err != nil {
+		if err := l.insertRow(ctx, st.Text, row, trailer); err != nil {
 			return err
 		}
 	}
 }
 
-func (l *sqliteLoad) insertRow(ctx context.Context, head []byte, row []sqlparse.Value) error {
+func (l *sqliteLoad) insertRow(ctx context.Context, head []byte, row []sqlparse.Value, trailer string) error {
 	// The statement's own head ("INSERT INTO "t" VALUES") keeps the dump's
 	// quoting and column list; values become parameters, except expressions,
 	// which SQLite must evaluate and are kept as written.
@@ -193,6 +200,10 @@ func (l *sqliteLoad) insertRow(ctx context.Context, head []byte, row []sqlparse.
 		l.args = append(l.args, a)
 	}
 	l.sql.WriteString(")")
+	if trailer != "" {
+		l.sql.WriteByte(' ')
+		l.sql.WriteString(trailer)
+	}
 	if exprs {
 		_, err := l.conn.ExecContext(ctx, l.sql.String(), l.args...)
 		return err

@@ -59,6 +59,9 @@ INSERT INTO t VALUES('text','it''s');
 INSERT INTO t VALUES('blob',X'00FF');
 INSERT INTO t VALUES('null',NULL);
 INSERT INTO t VALUES('expr',replace('a\nb','\n',char(10)));
+CREATE UNIQUE INDEX tk ON t(k);
+INSERT INTO t VALUES('int',43) ON CONFLICT DO NOTHING;
+INSERT INTO t VALUES('int',44) ON CONFLICT(k) DO UPDATE SET v = v + 100;
 COMMIT;
 `
 	rep, err := load(t, db, dump)
@@ -70,7 +73,7 @@ COMMIT;
 	}
 	got := strings.Join(query(t, db, `SELECT k, typeof(v) || ':' || quote(v) FROM t ORDER BY rowid`), "\n")
 	want := strings.Join([]string{
-		"int|integer:42", "big|real:1.2345678901234568e+29", "real|real:1.5", "text|text:'it''s'",
+		"int|integer:142", "big|real:1.2345678901234568e+29", "real|real:1.5", "text|text:'it''s'",
 		"blob|blob:X'00FF'", "null|null:NULL", "expr|text:'a\nb'",
 	}, "\n")
 	if got != want {
@@ -148,5 +151,25 @@ func BenchmarkSQLiteLoad(b *testing.B) {
 			b.Fatal(err)
 		}
 		s.Close()
+	}
+}
+
+func TestSQLiteRefusesATrailerSeenOnlyAfterTheRows(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "x.db")
+	var b strings.Builder
+	b.WriteString("CREATE TABLE t(a);\nINSERT INTO t VALUES ")
+	for i := range 2000 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("(1)")
+	}
+	b.WriteString(" ON CONFLICT DO NOTHING;\n")
+	_, err := load(t, db, b.String())
+	if err == nil || !strings.Contains(err.Error(), "ON CONFLICT DO NOTHING") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := query(t, db, `SELECT name, '' FROM sqlite_master`); len(got) != 0 {
+		t.Errorf("a failed load left %v", got)
 	}
 }
