@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -14,6 +15,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/source"
@@ -392,5 +395,49 @@ func TestSFTPNoGoroutineLeft(t *testing.T) {
 	if n := runtime.NumGoroutine(); n > before {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines left running:\n%s", n-before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+func TestSFTPSharedConnection(t *testing.T) {
+	dir := t.TempDir()
+	sums := map[string][32]byte{}
+	for i := range 6 {
+		name := fmt.Sprintf("f%d.bin", i)
+		sums[name] = randomFile(t, dir, name, int64(300<<10+i*12345))
+	}
+	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+		srv := sftptest.NewServer(t, dir)
+		src := srv.Source("/")
+		src.Protocol = proto
+		defer src.Close()
+		ctx := context.Background()
+		files, err := src.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g errgroup.Group
+		for _, f := range files {
+			g.Go(func() error {
+				rc, err := src.Open(ctx, f)
+				if err != nil {
+					return err
+				}
+				defer rc.Close()
+				h := sha256.New()
+				if _, err := io.Copy(h, rc); err != nil {
+					return err
+				}
+				if [32]byte(h.Sum(nil)) != sums[f.Name] {
+					return fmt.Errorf("%s differs", f.Name)
+				}
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			t.Fatal(err)
+		}
+		if n := srv.Connections(); n != 1 {
+			t.Errorf("protocol %d: %d connections for concurrent transfers, want 1", proto, n)
+		}
 	}
 }

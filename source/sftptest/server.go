@@ -244,6 +244,13 @@ func (s *Server) KnownHostsLine() string {
 // Fingerprint is the SHA256 fingerprint of the host key ("SHA256:...").
 func (s *Server) Fingerprint() string { return ssh.FingerprintSHA256(s.HostKey.PublicKey()) }
 
+// Connections is the number of connections the server has accepted.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nconns
+}
+
 // BytesSent is the number of bytes the server has sent on all connections.
 func (s *Server) BytesSent() int64 { return s.sent.Load() }
 
