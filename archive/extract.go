@@ -157,7 +157,7 @@ func (x *Extractor) Extract(ctx context.Context, name string, r io.Reader, size 
 		ra:     ra,
 		size:   size,
 		depth:  1,
-		count:  src,
+		count:  buffered{src, br},
 	})
 }
 
@@ -176,6 +176,16 @@ type level struct {
 
 // counter counts bytes consumed.
 type counter interface{ consumed() int64 }
+
+// buffered counts the bytes of a container that its decoder has taken from
+// the bufio.Reader in front of it: those read from below, less those still
+// buffered (read ahead by Peek but not yet decoded).
+type buffered struct {
+	c  counter
+	br *bufio.Reader
+}
+
+func (b buffered) consumed() int64 { return b.c.consumed() - int64(b.br.Buffered()) }
 
 // extraction is the state of one Extract call.
 type extraction struct {
@@ -241,6 +251,9 @@ func singleName(lv level) string {
 // compressed unpacks a gzip or zstd stream: a tarball or a single entry.
 func (ex *extraction) compressed(w *worker, lv level, f Format) error {
 	name := singleName(lv)
+	// The ratio counts every compressed byte the decoder takes, including
+	// those it reads before the first byte of output is asked for.
+	base := lv.count.consumed()
 	var dec io.Reader
 	switch f {
 	case Gzip:
@@ -289,7 +302,7 @@ func (ex *extraction) compressed(w *worker, lv level, f Format) error {
 		return ex.errorf(e.Name, -1, err)
 	}
 	er := &w.er
-	er.reset(ex, e.Name, inner, lv.count, lv.count.consumed())
+	er.reset(ex, e.Name, inner, lv.count, base)
 	er.countTotal = true
 	return ex.deliver(w, e, er, lv.depth)
 }
@@ -355,7 +368,7 @@ func (ex *extraction) deliver(w *worker, e Entry, er *entryReader, depth int) er
 				// Entries of an archive inside an encrypted entry were
 				// encrypted too.
 				encrypted: e.Encrypted,
-				count:     er,
+				count:     buffered{er, inner},
 			})
 			ex.putWorker(nw)
 			putBufio(inner)
