@@ -35,6 +35,9 @@ func scpCommand(flags, p string) (string, error) {
 
 const maxSCPLine = 4096 + 64
 
+// maxSCPDepth is the deepest folder a recursive SCP listing enters.
+const maxSCPDepth = 32
+
 // readSCPLine reads one protocol line (without its newline).
 func readSCPLine(br *bufio.Reader) (string, error) {
 	var sb strings.Builder
@@ -210,6 +213,12 @@ func (s *SFTP) scpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, err
 				s.setRootKind(false)
 				err = ss.ack()
 			case s.Recursive:
+				if depth > maxSCPDepth {
+					// scp follows symbolic links: a link to a parent
+					// folder would recurse forever.
+					err = ss.reject()
+					break
+				}
 				if err := checkName(name); err != nil {
 					return nil, err
 				}

@@ -408,8 +408,8 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 			mode := e.Mode()
 			if mode&fs.ModeSymlink != 0 {
 				st, err := c.sftp.Stat(path.Join(dir, name))
-				if err != nil {
-					continue // dangling link
+				if err != nil || st.IsDir() {
+					continue // dangling, or a folder (which could loop)
 				}
 				e, mode = st, st.Mode()
 			}

@@ -441,3 +441,23 @@ func TestSFTPSharedConnection(t *testing.T) {
 		}
 	}
 }
+
+func TestSFTPSymlinkLoop(t *testing.T) {
+	dir := makeTree(t)
+	if err := os.Symlink("..", filepath.Join(dir, "sub", "loop")); err != nil {
+		t.Skip("no symbolic links:", err)
+	}
+	srv := sftptest.NewServer(t, dir)
+	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+		src := srv.Source("/")
+		src.Protocol, src.Recursive = proto, true
+		defer src.Close()
+		files, err := src.List(context.Background())
+		if err != nil {
+			t.Fatalf("protocol %d: %v", proto, err)
+		}
+		if proto == source.ProtocolSFTP && len(files) != 7 {
+			t.Errorf("SFTP listed %q (a link to a folder must not be followed)", names(files))
+		}
+	}
+}
