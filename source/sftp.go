@@ -85,6 +85,15 @@ const (
 // Over SFTP the reader also implements io.ReaderAt, so the ZIP extractor
 // reads archives in place.
 //
+// Goroutines: the connection runs x/crypto/ssh's reader, pkg/sftp's
+// receiver, a keepalive ticker and a watcher of the connection's end, all
+// stopped by Close (or when the connection dies). An open reader runs, after
+// its first 256 KiB read through Read, one read-ahead goroutine (plus
+// pkg/sftp's request workers), and up to three block fetches for ReadAt;
+// its Close stops and waits for them. What allocates: x/crypto/ssh and
+// pkg/sftp allocate a buffer per packet (about 2.3 bytes per byte
+// downloaded); the read-ahead reuses its 256 KiB chunks.
+//
 // SCP-only mode (ProtocolSCP, or ProtocolAuto against a server that refuses
 // the sftp subsystem) is more limited, as the protocol only streams whole
 // files:
