@@ -1060,6 +1060,25 @@ func (w *chunkWriter) flush() error {
 	}
 }
 
+// String returns the source's URL without secrets
+// ("sftp://user@host:port/path", or scp:// with ProtocolSCP), fit for logs
+// and for JSONState.Source.
+func (s *SFTP) String() string {
+	scheme := "sftp"
+	if s.Protocol == ProtocolSCP {
+		scheme = "scp"
+	}
+	p := s.Path
+	if !strings.HasPrefix(p, "/") {
+		p = "/~/" + p
+	}
+	u := url.URL{Scheme: scheme, Host: s.addr(), Path: p}
+	if s.User != "" {
+		u.User = url.User(s.User)
+	}
+	return u.String()
+}
+
 // ParseURL returns a source for an "sftp://user[:password]@host[:port]/path"
 // or "scp://..." URL (scp forces ProtocolSCP). The path is absolute; use
 // "/~/dir" or a path without the leading slash after the host

@@ -156,12 +156,18 @@ func TestParseURL(t *testing.T) {
 		s.Patterns[0] != "*.zip" || s.HostKeyFingerprint != "SHA256:abc" {
 		t.Errorf("parsed %+v", s)
 	}
+	if got := s.String(); got != "sftp://bob@127.0.0.1:2222/srv/drop" {
+		t.Errorf("String() = %q", got)
+	}
 	s, err = source.ParseURL("scp://alice@host/~/exports")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Protocol != source.ProtocolSCP || s.Path != "exports" || s.Addr != "host" {
 		t.Errorf("parsed %+v", s)
+	}
+	if got := s.String(); got != "scp://alice@host:22/~/exports" {
+		t.Errorf("String() = %q", got)
 	}
 	if _, err := source.ParseURL("sftp://bob:hunter2secret@host:notaport/x"); err == nil || strings.Contains(err.Error(), "hunter2secret") {
 		t.Errorf("bad URL error %v (must not show the password)", err)
