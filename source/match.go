@@ -111,7 +111,12 @@ func (m *Matcher) Match(name string) bool {
 	if m == nil || len(m.pats) == 0 {
 		return true
 	}
-	if i := strings.LastIndexByte(name, '/'); i >= 0 {
+	// Forward IndexByte is vectorised; LastIndexByte is a byte loop.
+	for {
+		i := strings.IndexByte(name, '/')
+		if i < 0 {
+			break
+		}
 		name = name[i+1:]
 	}
 	cands := m.anyEmpty
