@@ -326,6 +326,7 @@ type entryRun struct {
 	tables   map[string]TableStats
 	skipped  map[string]int64
 	sinkTime time.Duration
+	rows     countRows // reused for every row statement
 }
 
 func (fr *fileRun) merge(er *entryRun) {
@@ -510,7 +511,8 @@ func (r *run) exec(ctx context.Context, fr *fileRun, er *entryRun, ld Load, st *
 	fr.statements.Add(1)
 	var cr *countRows
 	if st.Rows != nil {
-		cr = &countRows{r: st.Rows, n: &fr.rows}
+		cr = &er.rows
+		*cr = countRows{r: st.Rows, n: &fr.rows}
 		st.Rows = cr
 	}
 	t0 := time.Now()
