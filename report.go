@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/sqlparse"
 )
 
 // Report says what a Run did.
@@ -161,7 +162,13 @@ func (e *Error) Error() string {
 		b.WriteString(" (" + strings.Join(pos, ", ") + ")")
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
+	var pe *sqlparse.Error
+	if errors.As(e.Err, &pe) && pe.Line == e.Line && pe.Offset == e.Offset {
+		// The position is printed above already.
+		b.WriteString(pe.Msg)
+	} else {
+		b.WriteString(e.Err.Error())
+	}
 	return b.String()
 }
 
