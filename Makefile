@@ -36,7 +36,7 @@ lint:
 
 # Every test, real servers included: CI=true turns a missing server into a failure.
 unit:
-	CI=true $(GO) test -race -timeout 30m ./...
+	CI=true $(GO) test -race -count=1 -timeout 30m ./...
 
 # A few seconds of each fuzz target (the seeds always run in `unit`).
 fuzz-short:
