@@ -22,7 +22,7 @@ import (
 
 // Benchmark inputs are generated once and cached under
 // os.TempDir()/dumpline-archive-bench (never in the repository): the SQL
-// dumps of the shared corpus ($DUMPLINE_CORPUS, default /work/shared/corpus,
+// dumps of the shared corpus ($DUMPLINE_CORPUS, default ../shared/corpus beside the checkout,
 // else testdata) concatenated and repeated to benchSize bytes (about 11 MB
 // of distinct text, more than any compression window used here), then
 // compressed by the real tools: Info-ZIP zip -6, gzip -6, zstd -3, 7-Zip.
@@ -60,7 +60,7 @@ func benchSQL(b *testing.B) string {
 		var corpus []byte
 		root := os.Getenv("DUMPLINE_CORPUS")
 		if root == "" {
-			root = "/work/shared/corpus"
+			root = filepath.Join("..", "..", "shared", "corpus") // beside the checkout
 		}
 		var files []string
 		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
