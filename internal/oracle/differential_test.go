@@ -131,20 +131,7 @@ func differentialMariaDB(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	fresh := srv.CreateDB(t)
-	t.Cleanup(func() {
-		now, err := mysqlDatabases(context.Background(), admin)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		for _, db := range newNames(before, now) {
-			if db != fresh.Name {
-				if err := srv.DropDB(context.Background(), db); err != nil {
-					t.Error(err)
-				}
-			}
-		}
-	})
+	dropCreatedOnCleanup(t, srv, func(ctx context.Context) ([]string, error) { return mysqlDatabases(ctx, admin) }, before, fresh.Name)
 	for _, f := range []string{
 		"mysql/sakila-schema.sql", "mysql/sakila-data.sql", // sakila
 		"mysql/chinook.sql",                                // Chinook
@@ -203,20 +190,7 @@ func differentialPostgres(t *testing.T, dir string) {
 	pagila := srv.CreateDB(t)
 	pagila2 := srv.CreateDB(t)
 	other := srv.CreateDB(t) // chinook.sql creates and fills its own database
-	t.Cleanup(func() {
-		now, err := pgDatabases(context.Background(), admin)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		for _, db := range newNames(before, now) {
-			if db != pagila.Name && db != pagila2.Name && db != other.Name {
-				if err := srv.DropDB(context.Background(), db); err != nil {
-					t.Error(err)
-				}
-			}
-		}
-	})
+	dropCreatedOnCleanup(t, srv, func(ctx context.Context) ([]string, error) { return pgDatabases(ctx, admin) }, before, pagila.Name, pagila2.Name, other.Name)
 	if err := pgLoad(ctx, srv, pagila.Name, filepath.Join(dir, "postgres", "pagila-insert-data.sql")); err != nil {
 		t.Fatal(err)
 	}

@@ -365,6 +365,26 @@ func anySlice(ss []string) []any {
 }
 
 // newNames returns the names in after that are not in before.
+// dropCreatedOnCleanup drops, when t ends, every database that list shows
+// and before did not, except keep (dropped by their own cleanups): the
+// databases a dump created for itself (sakila, Chinook, ...).
+func dropCreatedOnCleanup(t *testing.T, srv *testdb.Server, list func(context.Context) ([]string, error), before []string, keep ...string) {
+	t.Cleanup(func() {
+		now, err := list(context.Background())
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		for _, db := range newNames(before, now) {
+			if !slices.Contains(keep, db) {
+				if err := srv.DropDB(context.Background(), db); err != nil {
+					t.Error(err)
+				}
+			}
+		}
+	})
+}
+
 func newNames(before, after []string) []string {
 	var out []string
 	for _, n := range after {

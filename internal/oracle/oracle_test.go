@@ -166,20 +166,7 @@ func mysqlOracle(ctx context.Context, t *testing.T, dir, path string, c corpusCa
 		t.Fatal(err)
 	}
 	fresh := srv.CreateDB(t)
-	t.Cleanup(func() { // databases the dump created (sakila, Chinook, ...)
-		now, err := mysqlDatabases(context.Background(), admin)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		for _, db := range newNames(before, now) {
-			if db != fresh.Name {
-				if err := srv.DropDB(context.Background(), db); err != nil {
-					t.Error(err)
-				}
-			}
-		}
-	})
+	dropCreatedOnCleanup(t, srv, func(ctx context.Context) ([]string, error) { return mysqlDatabases(ctx, admin) }, before, fresh.Name)
 	for _, p := range c.prereqs {
 		if err := mysqlLoad(ctx, t, srv, fresh.Name, filepath.Join(dir, p)); err != nil {
 			t.Fatalf("prerequisite: %v", err)
@@ -270,20 +257,7 @@ func pgOracle(ctx context.Context, t *testing.T, dir, path string, c corpusCase)
 		t.Fatal(err)
 	}
 	fresh := srv.CreateDB(t)
-	t.Cleanup(func() {
-		now, err := pgDatabases(context.Background(), admin)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		for _, db := range newNames(before, now) {
-			if db != fresh.Name {
-				if err := srv.DropDB(context.Background(), db); err != nil {
-					t.Error(err)
-				}
-			}
-		}
-	})
+	dropCreatedOnCleanup(t, srv, func(ctx context.Context) ([]string, error) { return pgDatabases(ctx, admin) }, before, fresh.Name)
 	if c.deriveCopySchema {
 		ddl, err := derivedCopySchema(path)
 		if err != nil {
