@@ -91,6 +91,9 @@ func startMariaDB(ctx context.Context) (s *Server, err error) {
 		"--datadir=" + data,
 		"--auth-root-authentication-method=normal",
 		"--skip-test-db",
+		// Its own temporary folder: two bootstraps sharing /tmp (two test
+		// binaries at once) delete each other's #sql-temptable files.
+		"--tmpdir=" + dir,
 	}, userFlag...), mariadbServerFlags...)...)
 	install.Dir = dir
 	if _, err := run(install); err != nil {
