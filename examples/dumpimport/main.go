@@ -234,7 +234,7 @@ func openSource(arg string, o *options) (importer.Source, string, func(), error)
 		s.KeyFiles = append(s.KeyFiles, o.identities...)
 		s.KnownHosts = append(s.KnownHosts, o.knownHosts...)
 		s.TrustOnFirstUse = s.TrustOnFirstUse || o.tofu
-		return s, arg, func() { s.Close() }, nil
+		return s, s.String(), func() { s.Close() }, nil
 	}
 	st, err := os.Stat(arg)
 	if err != nil {
