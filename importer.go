@@ -309,6 +309,7 @@ func (r *run) run(ctx context.Context) error {
 type fileRun struct {
 	f                    source.File
 	entry                atomic.Pointer[string]
+	table                atomic.Pointer[string]
 	bytesIn, bytesParsed atomic.Int64
 	statements, rows     atomic.Int64
 	entries              atomic.Int64
@@ -327,6 +328,7 @@ type entryRun struct {
 	skipped  map[string]int64
 	sinkTime time.Duration
 	rows     countRows // reused for every row statement
+	table    string    // the last table stored in fileRun.table
 }
 
 func (fr *fileRun) merge(er *entryRun) {
@@ -511,6 +513,12 @@ func (r *run) exec(ctx context.Context, fr *fileRun, er *entryRun, ld Load, st *
 	fr.statements.Add(1)
 	var cr *countRows
 	if st.Rows != nil {
+		if er.table != st.Table {
+			// One atomic store per change of table, for the progress ticker.
+			er.table = st.Table
+			t := st.Table
+			fr.table.Store(&t)
+		}
 		cr = &er.rows
 		*cr = countRows{r: st.Rows, n: &fr.rows}
 		st.Rows = cr
@@ -590,8 +598,12 @@ func locate(err error, stage Stage, file, entry string) error {
 }
 
 func (r *run) fileEvent(fr *fileRun) Event {
+	table := ""
+	if t := fr.table.Load(); t != nil {
+		table = *t
+	}
 	return Event{
-		File: fr.f.Name, Entry: *fr.entry.Load(), Size: fr.f.Size,
+		File: fr.f.Name, Entry: *fr.entry.Load(), Table: table, Size: fr.f.Size,
 		BytesIn: fr.bytesIn.Load(), BytesParsed: fr.bytesParsed.Load(),
 		Statements: fr.statements.Load(), Rows: fr.rows.Load(),
 	}

@@ -372,3 +372,40 @@ func TestPipelineParallelEntries(t *testing.T) {
 		}
 	}
 }
+
+// events records what the pipeline reports.
+type events struct {
+	mu  sync.Mutex
+	all []importer.Event
+}
+
+func (e *events) Track(ev importer.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.all = append(e.all, ev)
+}
+
+func TestPipelineEvents(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "small.sql"), []byte(smallDump), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	evs := &events{}
+	if _, err := (&importer.Pipeline{Source: source.Dir(dir), Status: evs}).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, e := range evs.all {
+		if e.Kind != importer.Log && e.Kind != importer.Progress {
+			kinds = append(kinds, e.Kind.String())
+		}
+	}
+	if diff := cmp.Diff([]string{"run-started", "file-started", "entry-started", "file-finished", "run-finished"}, kinds); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	for _, e := range evs.all {
+		if e.Kind == importer.FileFinished && (e.Rows != 3 || e.Statements != 3 || e.Table != "u" || e.BytesParsed != int64(len(smallDump))) {
+			t.Errorf("file-finished: %+v", e)
+		}
+	}
+}

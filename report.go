@@ -230,6 +230,9 @@ type Event struct {
 	Time time.Time
 	// File and Entry name what the event is about ("" for run events).
 	File, Entry string
+	// Table is, in Progress events, the table whose rows were being read
+	// last ("" before the first row statement).
+	Table string
 	// Size is the expected total: of the file (compressed) for file events,
 	// of the entry (uncompressed) for EntryStarted; -1 or 0 when unknown.
 	Size int64

@@ -63,6 +63,8 @@ type Totals struct {
 type File struct {
 	Name  string `json:"name"`
 	Entry string `json:"entry,omitempty"`
+	// Table is the table being loaded.
+	Table string `json:"table,omitempty"`
 	// Stage is "started", "importing", "imported", "skipped" or "failed".
 	Stage       string    `json:"stage"`
 	Size        int64     `json:"size"`
@@ -154,6 +156,9 @@ func (t *Tracker) file(e importer.Event) {
 	}
 	if e.Entry != "" {
 		f.Entry = e.Entry
+	}
+	if e.Table != "" {
+		f.Table = e.Table
 	}
 	f.BytesIn, f.BytesParsed, f.Statements, f.Rows = e.BytesIn, e.BytesParsed, e.Statements, e.Rows
 }

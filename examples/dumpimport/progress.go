@@ -56,7 +56,11 @@ func (p *progress) Track(e importer.Event) {
 			for _, n := range p.read {
 				sum += n
 			}
-			p.bar.Describe(fmt.Sprintf("%s: %d rows", e.File, e.Rows))
+			desc := fmt.Sprintf("%s: %d rows", e.File, e.Rows)
+			if e.Table != "" {
+				desc = fmt.Sprintf("%s: %s, %d rows", e.File, e.Table, e.Rows)
+			}
+			p.bar.Describe(desc)
 			p.bar.Set64(sum)
 		} else if e.Kind == importer.FileFinished {
 			fmt.Fprintf(p.w, "imported %s: %d statements, %d rows\n", e.File, e.Statements, e.Rows)
