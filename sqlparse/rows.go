@@ -290,7 +290,7 @@ func (r *Reader) skipRow(b []byte, open int, cond *int) (int, error) {
 				i = j
 				continue
 			}
-			j, _ := scanString(b, i, c, bs, r.eof)
+			j := skipStr(b, i, c, bs, r.eof)
 			if j < 0 {
 				if r.eof {
 					return 0, r.errAt(i, "unterminated string")

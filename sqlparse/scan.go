@@ -608,3 +608,25 @@ func skipPlain(b []byte, i int, tab *[256]bool) int {
 	}
 	return i
 }
+
+// skipStr is skipQuoted for skipRow, which does not need to know about
+// escapes: it looks for the quote alone, eight bytes at a time, and leaves
+// escaped and doubled quotes, long strings and the end of b to
+// skipQuotedFrom, whose backslash counting looks back from the quote.
+func skipStr(b []byte, i int, q byte, bs, eof bool) int {
+	j := i + 1
+	qq := uint64(q) * ones
+	for j+8 <= len(b) && j-i <= 64 {
+		m := zeroBytes(binary.LittleEndian.Uint64(b[j:]) ^ qq)
+		if m == 0 {
+			j += 8
+			continue
+		}
+		k := j + bits.TrailingZeros64(m)>>3
+		if bs && b[k-1] == '\\' || k+1 >= len(b) || b[k+1] == q {
+			return skipQuotedFrom(b, i, k, q, bs, eof)
+		}
+		return k + 1
+	}
+	return skipQuotedFrom(b, i, j, q, bs, eof)
+}
