@@ -67,6 +67,9 @@ func (r *Reader) unquote(s []byte, q byte, bs bool) []byte {
 	if k < 0 {
 		return s
 	}
+	if bs && r.dialect != Postgres && r.scr+len(s) <= len(r.scratch) {
+		return r.unquoteBS(s, q, k)
+	}
 	out := r.scratch[r.scr:r.scr]
 	pos := 0
 	for k >= 0 {
@@ -110,6 +113,77 @@ func (r *Reader) unquote(s []byte, q byte, bs bool) []byte {
 	out = append(out, s[pos:]...)
 	r.scr += len(out)
 	return out[:len(out):len(out)]
+}
+
+// unquoteBS is unquote for strings with MySQL backslash escapes whose
+// first escape is at s[k]. It copies the text between escapes eight bytes
+// at a time into r.scratch, which must have room for len(s) bytes after
+// r.scr: the decoded text is never longer than s, and a word it stores
+// past the end of the text is overwritten or left unused.
+func (r *Reader) unquoteBS(s []byte, q byte, k int) []byte {
+	sc := r.scratch
+	start := r.scr
+	o := start + copy(sc[start:], s[:k])
+	p := k
+	qq := uint64(q) * ones
+	for {
+		// Here o-start <= p: each escape is at least as long as its value.
+		for p < len(s) && s[p] != q && s[p] != '\\' {
+			for p+8 <= len(s) && o+8 <= len(sc) {
+				v := binary.LittleEndian.Uint64(s[p:])
+				binary.LittleEndian.PutUint64(sc[o:], v)
+				if m := zeroBytes(v^qq) | zeroBytes(v^('\\'*ones)); m != 0 {
+					n := bits.TrailingZeros64(m) >> 3
+					p, o = p+n, o+n
+					break
+				}
+				p, o = p+8, o+8
+			}
+			if p >= len(s) || s[p] == q || s[p] == '\\' {
+				break
+			}
+			sc[o] = s[p]
+			p, o = p+1, o+1
+		}
+		if p >= len(s) {
+			break
+		}
+		switch {
+		case s[p] == q:
+			// A doubled quote (skipQuoted made sure of it).
+			sc[o] = q
+			o++
+			p += 2
+		case p+1 >= len(s):
+			sc[o] = '\\'
+			o++
+			p++
+		default:
+			e := s[p+1]
+			switch e {
+			case '0':
+				e = 0
+			case 'b':
+				e = '\b'
+			case 'n':
+				e = '\n'
+			case 'r':
+				e = '\r'
+			case 't':
+				e = '\t'
+			case 'Z':
+				e = 26
+			case '%', '_':
+				sc[o] = '\\'
+				o++
+			}
+			sc[o] = e
+			o++
+			p += 2
+		}
+	}
+	r.scr = o
+	return sc[start:o:o]
 }
 
 // nextSpecial returns the index of the first quote q, or backslash if bs
