@@ -62,25 +62,41 @@ func indexFold(b []byte, pat string) int {
 	if len(pat) == 0 {
 		return 0
 	}
-	c0 := pat[0]
-	lo, up := lower(c0), upper(c0)
-	for i := 0; i+len(pat) <= len(b); {
-		j := bytes.IndexByte(b[i:len(b)-len(pat)+1], lo)
-		if lo != up {
-			if k := bytes.IndexByte(b[i:len(b)-len(pat)+1], up); k >= 0 && (j < 0 || k < j) {
-				j = k
-			}
-		}
-		if j < 0 {
+	if len(pat) > len(b) {
+		return -1
+	}
+	s := b[:len(b)-len(pat)+1]
+	lo, up := lower(pat[0]), upper(pat[0])
+	// The next lower and upper case first bytes, each searched for again
+	// only once passed: searching for both from every candidate made a
+	// rare case of the first byte cost a scan to the end per candidate.
+	jl, ju := indexByteFrom(s, 0, lo), len(s)
+	if lo != up {
+		ju = indexByteFrom(s, 0, up)
+	}
+	for {
+		i := min(jl, ju)
+		if i >= len(s) {
 			return -1
 		}
-		i += j
 		if equalFold(b[i:i+len(pat)], pat) {
 			return i
 		}
-		i++
+		if i == jl {
+			jl = indexByteFrom(s, i+1, lo)
+		} else {
+			ju = indexByteFrom(s, i+1, up)
+		}
 	}
-	return -1
+}
+
+// indexByteFrom returns the index of the first c at or after s[i], or
+// len(s).
+func indexByteFrom(s []byte, i int, c byte) int {
+	if k := bytes.IndexByte(s[i:], c); k >= 0 {
+		return i + k
+	}
+	return len(s)
 }
 
 // equalFold reports whether b equals the ASCII string s, ignoring case.
