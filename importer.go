@@ -185,6 +185,7 @@ type Pipeline struct {
 func (p *Pipeline) Run(ctx context.Context) (*Report, error) {
 	r := &run{p: p, report: &Report{Started: time.Now(), Tables: map[string]TableStats{}}}
 	err := r.run(ctx)
+	slices.SortFunc(r.report.Files, func(a, b FileReport) int { return cmp.Compare(a.File.Name, b.File.Name) })
 	r.report.Finished = time.Now()
 	r.report.Durations.Total = r.report.Finished.Sub(r.report.Started)
 	if err != nil {
@@ -397,7 +398,6 @@ func (r *run) file(ctx context.Context, f source.File) (err error) {
 		}
 		r.report.SkippedStatements[k] += n
 	}
-	slices.SortFunc(r.report.Files, func(a, b FileReport) int { return cmp.Compare(a.File.Name, b.File.Name) })
 	r.mu.Unlock()
 
 	ev := r.fileEvent(fr)
