@@ -212,6 +212,9 @@ func (ex *extraction) putWorker(w *worker) {
 
 const bufSize = 64 << 10
 
+// zipBufSize is the read-ahead of a compressed ZIP entry's raw bytes.
+const zipBufSize = 256 << 10
+
 var bufioPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, bufSize) }}
 
 func getBufio(r io.Reader) *bufio.Reader {

@@ -257,7 +257,7 @@ func (ex *extraction) zipEntry(w *worker, ra io.ReaderAt, it *zipItem, depth int
 		src = raw
 	case methodDeflate, methodZstd:
 		if st.br == nil {
-			st.br = bufio.NewReaderSize(raw, bufSize)
+			st.br = bufio.NewReaderSize(raw, zipBufSize)
 		} else {
 			st.br.Reset(raw)
 		}
