@@ -2,6 +2,8 @@ package importer_test
 
 import (
 	"archive/zip"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"io"
@@ -12,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.uber.org/goleak"
 
 	"github.com/dumpline/importer"
@@ -407,5 +410,68 @@ func TestPipelineEvents(t *testing.T) {
 		if e.Kind == importer.FileFinished && (e.Rows != 3 || e.Statements != 3 || e.Table != "u" || e.BytesParsed != int64(len(smallDump))) {
 			t.Errorf("file-finished: %+v", e)
 		}
+	}
+}
+
+// A dry run (no Sink) reads a large plain file on every core
+// (sqlparse.Parser.Check): its report and its errors must be those of the
+// usual reading in order, here through sink.Discard.
+func TestPipelineDryRunOnEveryCore(t *testing.T) {
+	z, err := os.ReadFile("sqlparse/testdata/corpus/mysql-sakila-data.sql.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := bytes.Repeat(one, 40<<20/len(one)+1) // over the 32 MiB threshold
+	dir := t.TempDir()
+	write := func(b []byte) {
+		if err := os.WriteFile(filepath.Join(dir, "big.sql"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run := func(s importer.Sink) (*importer.Report, error) {
+		p := &importer.Pipeline{Source: source.Dir(dir), Sink: s}
+		return p.Run(context.Background())
+	}
+	write(big)
+	dry, err := run(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usual, err := run(sink.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore := cmp.Options{
+		cmpopts.IgnoreFields(importer.Report{}, "Started", "Finished", "Durations"),
+		cmpopts.IgnoreFields(importer.FileReport{}, "Duration"),
+	}
+	if diff := cmp.Diff(usual, dry, ignore); diff != "" {
+		t.Errorf("dry run report differs (-in order +every core):\n%s", diff)
+	}
+	if dry.Rows == 0 || dry.BytesParsed != int64(len(big)) {
+		t.Errorf("dry run: %d rows, %d bytes parsed of %d", dry.Rows, dry.BytesParsed, len(big))
+	}
+
+	// A string left open in the last third.
+	i := len(big) * 2 / 3
+	i += bytes.Index(big[i:], []byte(",'")) + 1
+	big[i] = ' '
+	write(big)
+	_, dryErr := run(nil)
+	_, usualErr := run(sink.Discard)
+	var ie *importer.Error
+	if !errors.As(dryErr, &ie) || ie.File != "big.sql" || ie.Line == 0 || !errors.Is(dryErr, sqlparse.ErrSyntax) {
+		t.Fatalf("dry run error %v: want an *importer.Error naming the file and line", dryErr)
+	}
+	if dryErr.Error() != usualErr.Error() {
+		t.Errorf("dry run error\n%v\nwant, as in order,\n%v", dryErr, usualErr)
 	}
 }

@@ -66,6 +66,9 @@ type Reader struct {
 	num  int64
 	err  error
 	mode int
+	// eofEnd is set when a statement was ended by the end of the input,
+	// not by a delimiter (Check needs to know).
+	eofEnd bool
 
 	// dialect state
 	delim       []byte
@@ -143,6 +146,7 @@ func (r *Reader) resetSize(src io.Reader, d Dialect, size, maxBuf int) {
 	r.num = 0
 	r.err = nil
 	r.mode = modeStmt
+	r.eofEnd = false
 	r.delim = append(r.delimBuf[:0], ';')
 	r.delimBuf = r.delim
 	r.noBackslash = false

@@ -129,6 +129,9 @@ func (r *Reader) other(b []byte, s, end, next int) (bool, error) {
 	if end == len(b) && r.eof && (len(r.delim) != 1 || r.delim[0] != ';') {
 		return false, r.errAt(s, "unterminated statement in DELIMITER "+string(r.delim)+" block")
 	}
+	if end == len(b) && r.eof {
+		r.eofEnd = true
+	}
 	t := trimSpace(b[s:end])
 	switch r.dialect {
 	case MySQL:
