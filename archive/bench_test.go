@@ -484,3 +484,162 @@ func BenchmarkManyEntries(b *testing.B) {
 		}
 	}
 }
+
+// contender is one way of decompressing a benchmark input, run once.
+type contender struct {
+	name string
+	run  func() (int64, error)
+}
+
+// benchRatio runs the contenders one after the other in every iteration,
+// in an order that rotates, and reports each one's MB per CPU-second, and
+// how many times faster the first is than each other one: "x-NAME-cpu"
+// divides the first's MB/cpu-s by NAME's, "x-NAME-wall" its wall-clock
+// MB/s. Interleaving them this finely makes the load of other jobs on a
+// shared machine hit all of them alike, which separate benchmarks run
+// seconds apart do not.
+func benchRatio(b *testing.B, cs ...contender) {
+	cpu := make([]time.Duration, len(cs))
+	wall := make([]time.Duration, len(cs))
+	bytes := make([]int64, len(cs))
+	b.ReportAllocs()
+	round := 0
+	for b.Loop() {
+		for k := range cs {
+			i := (k + round) % len(cs)
+			c0, t0 := cpuTime(), time.Now()
+			n, err := cs[i].run()
+			if err != nil {
+				b.Fatalf("%s: %v", cs[i].name, err)
+			}
+			cpu[i] += cpuTime() - c0
+			wall[i] += time.Since(t0)
+			bytes[i] += n
+		}
+		round++
+	}
+	for i, c := range cs {
+		if cpu[i] > 0 {
+			b.ReportMetric(float64(bytes[i])/cpu[i].Seconds()/1e6, "MB/cpu-s-"+c.name)
+		}
+		if i > 0 && cpu[0] > 0 && cpu[i] > 0 {
+			r := (float64(bytes[0]) / cpu[0].Seconds()) / (float64(bytes[i]) / cpu[i].Seconds())
+			b.ReportMetric(r, "x-"+c.name+"-cpu")
+			r = (float64(bytes[0]) / wall[0].Seconds()) / (float64(bytes[i]) / wall[i].Seconds())
+			b.ReportMetric(r, "x-"+c.name+"-wall")
+		}
+	}
+}
+
+// extractOnce returns a contender that extracts path with x, reading every
+// entry to its end with a 256 KiB buffer.
+func extractOnce(b *testing.B, x *archive.Extractor, path string) contender {
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	fi, err := f.Stat()
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 256<<10)
+	return contender{"ours", func() (int64, error) {
+		var total int64
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return 0, err
+		}
+		err := x.Extract(context.Background(), fi.Name(), f, fi.Size(), func(e archive.Entry, r io.Reader) error {
+			n, err := readAll(r, buf)
+			total += n
+			return err
+		})
+		return total, err
+	}}
+}
+
+// BenchmarkZipVsStdlib is the ZIP figure in one benchmark: Extract, Go's
+// archive/zip and klauspost's inflater alone (as in FlateCeiling), on the
+// Info-ZIP -6 file, interleaved. x-stdlib-cpu is the figure (Extract's
+// speed over archive/zip's); x-ceiling-cpu is the share of the inflater's
+// own speed that Extract keeps.
+func BenchmarkZipVsStdlib(b *testing.B) {
+	path := benchZip(b)
+	buf := make([]byte, 256<<10)
+	stdlib := contender{"stdlib", func() (int64, error) {
+		zr, err := stdzip.OpenReader(path)
+		if err != nil {
+			return 0, err
+		}
+		defer zr.Close()
+		var total int64
+		for _, f := range zr.File {
+			rc, err := f.Open()
+			if err != nil {
+				return total, err
+			}
+			n, err := readAll(rc, buf)
+			rc.Close()
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		return total, nil
+	}}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer zr.Close()
+	zf := zr.File[0]
+	off, err := zf.DataOffset()
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(nil, 256<<10)
+	fr := flate.NewReader(nil)
+	ceiling := contender{"ceiling", func() (int64, error) {
+		br.Reset(io.NewSectionReader(f, off, int64(zf.CompressedSize64)))
+		if err := fr.(flate.Resetter).Reset(br, nil); err != nil {
+			return 0, err
+		}
+		return readAll(fr, buf)
+	}}
+	benchRatio(b, extractOnce(b, &archive.Extractor{}, path), stdlib, ceiling)
+}
+
+// BenchmarkZstdVsCeiling interleaves Extract on the zstd -3 file with
+// klauspost's decoder alone (as in ZstdCeiling/Read); x-ceiling-cpu is the
+// share of the decoder's own speed that Extract keeps.
+func BenchmarkZstdVsCeiling(b *testing.B) {
+	path := benchFile(b, "bench.sql.zst", func(dir, path string) {
+		run(b, dir, nil, "zstd", "-q", "-3", benchSQL(b), "-o", path)
+	})
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	zd, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false), zstd.WithDecoderMaxWindow(128<<20))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer zd.Close()
+	buf := make([]byte, 256<<10)
+	ceiling := contender{"ceiling", func() (int64, error) {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return 0, err
+		}
+		if err := zd.Reset(f); err != nil {
+			return 0, err
+		}
+		return readAll(zd, buf)
+	}}
+	benchRatio(b, extractOnce(b, &archive.Extractor{}, path), ceiling)
+}
