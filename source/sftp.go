@@ -86,8 +86,9 @@ const (
 // reads archives in place.
 //
 // Goroutines: the connection runs x/crypto/ssh's reader, pkg/sftp's
-// receiver, a keepalive ticker and a watcher of the connection's end, all
-// stopped by Close (or when the connection dies). An open reader runs, after
+// receiver, a keepalive ticker, a watcher of the connection's end and,
+// after the first List, the receiver of the listing client's own sftp
+// session, all stopped by Close (or when the connection dies). An open reader runs, after
 // its first 256 KiB read through Read, one read-ahead goroutine (plus
 // pkg/sftp's request workers), and up to three block fetches for ReadAt;
 // its Close stops and waits for them. What allocates: x/crypto/ssh and
@@ -190,7 +191,8 @@ type SFTP struct {
 	conn     *sshConn
 	closed   bool
 	matcher  *Matcher
-	rootKind int // 0 unknown, 1 Path is a file, 2 Path is a folder
+	rootKind int  // 0 unknown, 1 Path is a file, 2 Path is a folder
+	slowList bool // List reads folders with pkg/sftp only (tests, benchmarks)
 }
 
 func (s *SFTP) setRootKind(file bool) {
@@ -322,7 +324,7 @@ func retryable(err error, c *sshConn) bool {
 		return false
 	case errors.As(err, &ne):
 		return true
-	case errors.As(err, &se):
+	case errors.As(err, &se), errors.As(err, new(*RemoteError)):
 		return false
 	case c == nil:
 		return false // configuration or authentication failure
@@ -351,8 +353,12 @@ func (s *SFTP) root() string {
 }
 
 // List returns the files under Path (Path itself when it is a file) whose
-// names match Patterns. Over SFTP each folder is one batch of READDIR round
-// trips; sub-folders are read concurrently.
+// names match Patterns. Over SFTP each folder is read with up to 16 READDIR
+// requests in flight, on a second sftp session of the connection (when the
+// server refuses it, or answers in a way the listing client does not
+// understand, List uses pkg/sftp's ReadDir, one READDIR round trip at a
+// time); sub-folders are read concurrently. A folder the server refuses to
+// open is a *RemoteError.
 func (s *SFTP) List(ctx context.Context) ([]File, error) {
 	m, err := s.getMatcher()
 	if err != nil {
@@ -403,27 +409,38 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 			return err
 		}
 		dir := path.Join(root, rel)
-		entries, err := c.sftp.ReadDir(dir)
+		entries, err := s.readDir(gctx, c, dir)
 		if err != nil {
-			return fmt.Errorf("source: reading folder %s: %w", dir, err)
+			return err
 		}
 		var files []File
 		for _, e := range entries {
-			name := e.Name()
+			name := e.name
 			if err := checkName(name); err != nil {
 				return err
 			}
-			full := path.Join(rel, name)
-			mode := e.Mode()
-			if mode&fs.ModeSymlink != 0 {
+			full := name
+			if rel != "" {
+				full = rel + "/" + name
+			}
+			if !e.typed {
+				// The server did not say what it is: ask (pkg/sftp takes
+				// a missing type for a regular file).
+				st, err := c.sftp.Lstat(path.Join(dir, name))
+				if err != nil {
+					continue // gone since
+				}
+				e = entryOf(st)
+			}
+			if e.mode&fs.ModeSymlink != 0 {
 				st, err := c.sftp.Stat(path.Join(dir, name))
 				if err != nil || st.IsDir() {
 					continue // dangling, or a folder (which could loop)
 				}
-				e, mode = st, st.Mode()
+				e = entryOf(st)
 			}
 			switch {
-			case mode.IsDir():
+			case e.mode.IsDir():
 				if s.Recursive {
 					if !g.TryGo(func() error { return walk(full) }) {
 						if err := walk(full); err != nil {
@@ -431,8 +448,8 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 						}
 					}
 				}
-			case mode.IsRegular() && m.Match(name):
-				files = append(files, File{Name: full, Size: e.Size(), ModTime: e.ModTime()})
+			case e.mode.IsRegular() && m.Match(name):
+				files = append(files, File{Name: full, Size: e.size, ModTime: e.mtime})
 			}
 		}
 		mu.Lock()
@@ -445,6 +462,39 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 		return nil, err
 	}
 	return out, nil
+}
+
+// readDir lists dir with the connection's pipelined listing client, or
+// with pkg/sftp when the client is unavailable or fails on this folder for
+// another reason than the server refusing to open it.
+func (s *SFTP) readDir(ctx context.Context, c *sshConn, dir string) ([]dirEntry, error) {
+	if l := c.getLister(ctx, s.slowList); l != nil {
+		entries, err := l.readDir(ctx, dir)
+		var re *RemoteError
+		switch {
+		case err == nil:
+			return entries, nil
+		case ctx.Err() != nil:
+			return nil, err
+		case errors.As(err, &re) && re.Op == "opendir":
+			return nil, err // pkg/sftp would be refused too
+		}
+	}
+	infos, err := c.sftp.ReadDirContext(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("source: reading folder %s: %w", dir, err)
+	}
+	entries := make([]dirEntry, len(infos))
+	for i, fi := range infos {
+		entries[i] = entryOf(fi)
+		entries[i].name = fi.Name()
+	}
+	return entries, nil
+}
+
+// entryOf converts pkg/sftp's attributes (without the name).
+func entryOf(fi fs.FileInfo) dirEntry {
+	return dirEntry{size: fi.Size(), mtime: fi.ModTime(), mode: fi.Mode(), typed: true}
 }
 
 // checkName refuses a name component from the server that is unsafe to use

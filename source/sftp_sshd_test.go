@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -273,5 +275,72 @@ func TestSSHDResumeAfterStall(t *testing.T) {
 	}
 	if proxy.Cuts.Load() == 0 {
 		t.Fatal("the proxy stalled nothing")
+	}
+}
+
+// TestSSHDListPipelined lists a folder of more names than one READDIR
+// reply holds, with sub-folders and links, through the pipelined listing
+// client and through pkg/sftp, on a real sshd; and on one that allows a
+// single session per connection, where List falls back to pkg/sftp.
+func TestSSHDListPipelined(t *testing.T) {
+	for _, sessions := range []int{0, 1} {
+		t.Run(fmt.Sprintf("MaxSessions=%d", sessions), func(t *testing.T) {
+			srv := sshd.Start(t, sshd.Options{MaxSessions: sessions})
+			dir := filepath.Join(srv.Dir, "drop")
+			os.MkdirAll(filepath.Join(dir, "sub", "deeper"), 0o755)
+			mtime := time.Unix(1700000000, 0)
+			for i := range 1234 {
+				name := filepath.Join(dir, fmt.Sprintf("dump_%04d.sql", i))
+				if i%3 == 0 {
+					name = filepath.Join(dir, "sub", fmt.Sprintf("part_%04d.sql", i))
+				}
+				os.WriteFile(name, make([]byte, i), 0o644)
+				os.Chtimes(name, mtime, mtime.Add(time.Duration(i)*time.Second))
+			}
+			os.WriteFile(filepath.Join(dir, "sub", "deeper", "last.sql"), []byte("x"), 0o644)
+			os.Symlink("dump_0001.sql", filepath.Join(dir, "link.sql"))
+			os.Symlink("sub", filepath.Join(dir, "dirlink"))
+			os.Symlink("missing", filepath.Join(dir, "dangling.sql"))
+			ctx := context.Background()
+			list := func(slow bool) []source.File {
+				t.Helper()
+				src := sshdSource(srv, dir)
+				src.Recursive, src.Patterns = true, []string{"*.sql"}
+				source.SetSlowList(src, slow)
+				defer src.Close()
+				files, err := src.List(ctx)
+				if err != nil {
+					t.Fatalf("slow=%v: %v", slow, err)
+				}
+				if got, want := source.ListsPipelined(src), !slow && sessions != 1; got != want {
+					t.Errorf("slow=%v: listed with the pipelined client: %v, want %v", slow, got, want)
+				}
+				slices.SortFunc(files, func(a, b source.File) int { return strings.Compare(a.Name, b.Name) })
+				return files
+			}
+			fast, slow := list(false), list(true)
+			if len(fast) != 1234+2 {
+				t.Errorf("listed %d files, want %d", len(fast), 1234+2)
+			}
+			if !slices.EqualFunc(fast, slow, func(a, b source.File) bool {
+				return a.Name == b.Name && a.Size == b.Size && a.ModTime.Equal(b.ModTime)
+			}) {
+				t.Fatalf("pipelined listing differs from pkg/sftp's:\n%v\n%v", fast[:5], slow[:5])
+			}
+			f := fast[slices.IndexFunc(fast, func(f source.File) bool { return f.Name == "dump_0005.sql" })]
+			if f.Size != 5 || !f.ModTime.Equal(mtime.Add(5*time.Second)) {
+				t.Errorf("dump_0005.sql listed as %+v", f)
+			}
+			if !slices.ContainsFunc(fast, func(f source.File) bool { return f.Name == "link.sql" && f.Size == 1 }) {
+				t.Error("link to a file not listed with the file's size")
+			}
+
+			// A missing folder is an error naming it.
+			src := sshdSource(srv, filepath.Join(dir, "nope"))
+			defer src.Close()
+			if _, err := src.List(ctx); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "nope") {
+				t.Errorf("missing folder: %v", err)
+			}
+		})
 	}
 }

@@ -40,6 +40,13 @@ type sshConn struct {
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	once      sync.Once
+
+	// The pipelined listing client (see sftp_list.go) on its own session,
+	// started by the first List; noLister once it was refused, broke, or
+	// the connection was closed.
+	listMu   sync.Mutex
+	lister   *listClient
+	noLister bool
 }
 
 func (c *sshConn) isDead() bool {
@@ -60,6 +67,69 @@ func (c *sshConn) close() {
 		c.client.Close()
 	})
 	c.wg.Wait()
+	c.listMu.Lock()
+	l := c.lister
+	c.lister, c.noLister = nil, true
+	c.listMu.Unlock()
+	if l != nil {
+		l.shutdown()
+	}
+}
+
+// getLister returns the connection's pipelined listing client, opening
+// its sftp session on first use, or nil when listing must go through
+// pkg/sftp: SCP mode, a server that refuses a second session or the
+// subsystem on it, a client that broke (protocol error, closed session),
+// a closed connection.
+func (c *sshConn) getLister(ctx context.Context, off bool) *listClient {
+	if off {
+		return nil
+	}
+	c.listMu.Lock()
+	defer c.listMu.Unlock()
+	if c.noLister || c.sftp == nil {
+		return nil
+	}
+	if c.lister != nil {
+		if !c.lister.broken() {
+			return c.lister
+		}
+		c.lister.shutdown()
+		c.lister, c.noLister = nil, true
+		return nil
+	}
+	l, err := c.startLister(ctx)
+	if err != nil {
+		// A cancelled start may be retried by the next List.
+		c.noLister = ctx.Err() == nil
+		return nil
+	}
+	c.lister = l
+	return l
+}
+
+func (c *sshConn) startLister(ctx context.Context) (*listClient, error) {
+	sess, err := c.client.NewSession()
+	if err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	closeFn := func() { once.Do(func() { sess.Close() }) }
+	w, err := sess.StdinPipe()
+	if err != nil {
+		closeFn()
+		return nil, err
+	}
+	r, err := sess.StdoutPipe()
+	if err != nil {
+		closeFn()
+		return nil, err
+	}
+	if err := sess.RequestSubsystem("sftp"); err != nil {
+		closeFn()
+		return nil, err
+	}
+	return newListClient(ctx, r, w, closeFn)
 }
 
 // authMethods returns the configured authentication methods and a function

@@ -36,8 +36,12 @@ type Options struct {
 	NoSFTP bool
 	// SFTPServer is the subsystem command; "" means internal-sftp.
 	SFTPServer string
-	// Extra lines appended to sshd_config.
+	// Extra lines appended to sshd_config (sshd keeps the first value of
+	// a keyword: they cannot override the lines Start writes).
 	Extra []string
+	// MaxSessions is the number of sessions a connection may open; zero
+	// means 100.
+	MaxSessions int
 }
 
 // Server is a running sshd.
@@ -105,7 +109,7 @@ func Start(t testing.TB, opts Options) *Server {
 			"PubkeyAuthentication yes",
 			"PermitRootLogin prohibit-password",
 			"MaxStartups 100:30:200",
-			"MaxSessions 100",
+			fmt.Sprintf("MaxSessions %d", cmpOrInt(opts.MaxSessions, 100)),
 			"LogLevel ERROR",
 		}
 		if !opts.NoSFTP {
@@ -159,6 +163,13 @@ func (s *Server) Fingerprint() string { return ssh.FingerprintSHA256(s.HostKey) 
 
 func cmpOr(a, b string) string {
 	if a != "" {
+		return a
+	}
+	return b
+}
+
+func cmpOrInt(a, b int) int {
+	if a != 0 {
 		return a
 	}
 	return b
