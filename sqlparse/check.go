@@ -225,7 +225,7 @@ func cmpOr(a, b int64) int64 {
 // with an upper-case letter or "/*!".
 func (c *checker) cut(pieceSize int64) error {
 	c.cuts = append(c.cuts[:0], 0)
-	buf := make([]byte, 256<<10)
+	buf := make([]byte, 64<<10)
 	for t := pieceSize; t < c.size-pieceSize/2; {
 		at, err := c.findCut(buf, t)
 		if err != nil {
