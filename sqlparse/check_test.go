@@ -69,16 +69,23 @@ func checkSame(t *testing.T, name string, data []byte, d Dialect, sizes ...int64
 	}
 }
 
-func TestCheckCorpus(t *testing.T) {
+// bothPaths counts, until the function it returns is called, the pieces
+// Check takes as read on their own and the readings in order, and fails
+// the test unless both happened.
+func bothPaths(t *testing.T) func() {
 	var taken, reread int
 	testHook = func(c *checker) { taken += c.taken; reread += c.reread }
-	defer func() { testHook = nil }()
-	defer func() {
+	return func() {
+		testHook = nil
 		t.Logf("pieces taken %d, readings in order %d", taken, reread)
 		if taken == 0 || reread == 0 {
 			t.Errorf("pieces taken %d, readings in order %d: both paths should be taken", taken, reread)
 		}
-	}()
+	}
+}
+
+func TestCheckCorpus(t *testing.T) {
+	defer bothPaths(t)()
 	for name, data := range corpus(t) {
 		d := corpusDialect[strings.SplitN(name, "-", 2)[0]]
 		n := int64(len(data))
@@ -91,15 +98,7 @@ func TestCheckCorpus(t *testing.T) {
 // comments, COPY blocks, DELIMITER blocks and trigger bodies, and after
 // statements that change how the rest is read.
 func TestCheckBadCuts(t *testing.T) {
-	var taken, reread int
-	testHook = func(c *checker) { taken += c.taken; reread += c.reread }
-	defer func() { testHook = nil }()
-	defer func() {
-		t.Logf("pieces taken %d, readings in order %d", taken, reread)
-		if taken == 0 || reread == 0 {
-			t.Errorf("pieces taken %d, readings in order %d: both paths should be taken", taken, reread)
-		}
-	}()
+	defer bothPaths(t)()
 	var my strings.Builder
 	my.WriteString("-- MariaDB dump 10.19\n")
 	for i := range 40 {
