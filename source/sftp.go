@@ -186,13 +186,14 @@ type SFTP struct {
 	// means no retry.
 	Retries int
 
-	served   atomic.Int64 // SFTP read size the server was seen to serve whole, when below MaxPacket
-	mu       sync.Mutex
-	conn     *sshConn
-	closed   bool
-	matcher  *Matcher
-	rootKind int  // 0 unknown, 1 Path is a file, 2 Path is a folder
-	slowList bool // List reads folders with pkg/sftp only (tests, benchmarks)
+	served     atomic.Int64 // SFTP read size the server was seen to serve whole, when below MaxPacket
+	mu         sync.Mutex
+	conn       *sshConn
+	closed     bool
+	matcher    *Matcher
+	rootKind   int  // 0 unknown, 1 Path is a file, 2 Path is a folder
+	slowList   bool // List reads folders with pkg/sftp only (tests, benchmarks)
+	slowStream bool // Read and WriteTo stream with pkg/sftp only (tests, benchmarks)
 }
 
 func (s *SFTP) setRootKind(file bool) {
@@ -478,6 +479,8 @@ func (s *SFTP) readDir(ctx context.Context, c *sshConn, dir string) ([]dirEntry,
 			return nil, err
 		case errors.As(err, &re) && re.Op == "opendir":
 			return nil, err // pkg/sftp would be refused too
+		case errors.Is(err, errSFTPProtocol):
+			c.disableLister()
 		}
 	}
 	infos, err := c.sftp.ReadDirContext(ctx, dir)
@@ -696,6 +699,15 @@ func (r *remoteFile) stream(ctx context.Context, w io.Writer) (int64, error) {
 	start := r.off
 	last := r.off
 	err := r.s.retry(ctx, nil, func(c *sshConn) error {
+		if l := c.getLister(ctx, r.s.slowStream); l != nil && r.size >= 0 {
+			err := r.streamOwn(ctx, c, l, w)
+			if !errors.Is(err, errSFTPProtocol) {
+				return err
+			}
+			// The server speaks a dialect the own client does not
+			// understand: go on with pkg/sftp from where it stopped.
+			c.disableLister()
+		}
 		cur := c
 		file, err := r.streamHandle(c)
 		if err != nil {
@@ -729,6 +741,32 @@ func (r *remoteFile) stream(ctx context.Context, w io.Writer) (int64, error) {
 		return p
 	})
 	return r.off - start, err
+}
+
+// streamOwn streams the rest of the file with the connection's own SFTP
+// session (see sftp_stream.go), and checks it at the end.
+func (r *remoteFile) streamOwn(ctx context.Context, c *sshConn, l *listClient, w io.Writer) error {
+	handle, size, err := l.openFile(ctx, r.rp)
+	if err != nil {
+		return err
+	}
+	defer l.closeHandle(handle)
+	if size != r.size {
+		return fmt.Errorf("%w: %s is now %d bytes, was %d", ErrChanged, r.rp, size, r.size)
+	}
+	// Replies to reads above openSSHMaxRead would not fit the client's
+	// longest packet; OpenSSH serves no more anyway.
+	chunk := min(c.maxPacket, openSSHMaxRead)
+	if served := int(r.s.served.Load()); served > 0 && served < chunk {
+		chunk = served
+	}
+	err = l.streamFile(ctx, r.rp, handle, r.off, r.size, chunk, r.s.concurrency(chunk),
+		func(b []byte) error { return r.deliver(w, b) },
+		func(n int) { r.s.served.Store(int64(n)) })
+	if err != nil {
+		return err
+	}
+	return r.finish()
 }
 
 // finish checks the byte count and checksum at the end of the stream.

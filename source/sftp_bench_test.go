@@ -2,6 +2,7 @@ package source_test
 
 import (
 	"archive/zip"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -31,7 +32,9 @@ func benchSize() int64 {
 	return 256 << 20
 }
 
-const benchCipher = ssh.CipherAES128GCM
+// benchCipher is the cipher of the download benchmarks, on both sides:
+// aes128-gcm@openssh.com, or IMPORTER_BENCH_CIPHER.
+var benchCipher = cmp.Or(os.Getenv("IMPORTER_BENCH_CIPHER"), ssh.CipherAES128GCM)
 
 // benchFiles starts an sshd (with or without the sftp subsystem) serving a
 // folder with big.bin and an empty file.
@@ -197,20 +200,28 @@ func (w *countWriter) Write(p []byte) (int, error) {
 // sftp client and "ssh cat" as anchors.
 func BenchmarkSFTPDownload(b *testing.B) {
 	srv, dir, size := benchFiles(b, false)
-	for _, packet := range []int{0, 32768} {
-		for _, mode := range []string{"WriteTo", "Read"} {
-			b.Run(fmt.Sprintf("source/packet=%d/%s", packet, mode), func(b *testing.B) {
-				src := sshdSource(srv, dir)
-				src.MaxPacket, src.Ciphers = packet, []string{benchCipher}
-				if c, err := strconv.Atoi(os.Getenv("IMPORTER_BENCH_CONC")); err == nil {
-					src.Concurrency = c
+	// "source" streams with the package's own SFTP session; "source-pkgsftp"
+	// with pkg/sftp's File.WriteTo, as before (and as the fallback).
+	for _, impl := range []string{"source", "source-pkgsftp"} {
+		for _, packet := range []int{0, 32768} {
+			for _, mode := range []string{"WriteTo", "Read"} {
+				if impl == "source-pkgsftp" && packet != 0 {
+					continue
 				}
-				defer src.Close()
-				if _, err := src.List(context.Background()); err != nil { // dial
-					b.Fatal(err)
-				}
-				netRate(b, size, sourceDownload(b, src, mode == "Read"))
-			})
+				b.Run(fmt.Sprintf("%s/packet=%d/%s", impl, packet, mode), func(b *testing.B) {
+					src := sshdSource(srv, dir)
+					src.MaxPacket, src.Ciphers = packet, []string{benchCipher}
+					source.SetSlowStream(src, impl == "source-pkgsftp")
+					if c, err := strconv.Atoi(os.Getenv("IMPORTER_BENCH_CONC")); err == nil {
+						src.Concurrency = c
+					}
+					defer src.Close()
+					if _, err := src.List(context.Background()); err != nil { // dial
+						b.Fatal(err)
+					}
+					netRate(b, size, sourceDownload(b, src, mode == "Read"))
+				})
+			}
 		}
 	}
 	b.Run("openssh-sftp", func(b *testing.B) { netRate(b, size, openssh(b, srv, dir, size, "sftp")) })

@@ -5,9 +5,9 @@ package source
 // (benchmarks compare both).
 func SetSlowList(s *SFTP, slow bool) { s.slowList = slow }
 
-// ListsPipelined reports whether s's connection has a working pipelined
-// listing client.
-func ListsPipelined(s *SFTP) bool {
+// OwnSFTPSession reports whether s's connection has a working own SFTP
+// session (the pipelined listing and streaming client).
+func OwnSFTPSession(s *SFTP) bool {
 	s.mu.Lock()
 	c := s.conn
 	s.mu.Unlock()
@@ -16,5 +16,9 @@ func ListsPipelined(s *SFTP) bool {
 	}
 	c.listMu.Lock()
 	defer c.listMu.Unlock()
-	return c.lister != nil && !c.lister.broken()
+	return c.lister != nil && !c.noLister && !c.lister.broken()
 }
+
+// SetSlowStream makes s stream files (Read, WriteTo) with pkg/sftp's
+// File.WriteTo only, as before the own streaming client.
+func SetSlowStream(s *SFTP, slow bool) { s.slowStream = slow }

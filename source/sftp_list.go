@@ -77,7 +77,8 @@ var errSFTPProtocol = errors.New("source: SFTP protocol error")
 // fs.ErrNotExist) and errors.Is(err, fs.ErrPermission) hold for the
 // matching codes.
 type RemoteError struct {
-	// Op is the SFTP request: "opendir", "readdir" or "close".
+	// Op is the SFTP request: "opendir", "readdir", "open", "fstat" or
+	// "read".
 	Op string
 	// Path is the remote path of the request.
 	Path string
@@ -124,9 +125,25 @@ type dirEntry struct {
 }
 
 // listReply is one reply: its type and the bytes after the request id.
+// Large replies (DATA) are read into pooled buffers: the caller hands buf
+// back with release once it is done with data.
 type listReply struct {
 	typ  byte
 	data []byte
+	buf  *[]byte
+}
+
+// pooledReply is the size above which replies are read into pooled
+// buffers of listMaxPacket bytes.
+const pooledReply = 64 << 10
+
+var replyPool = sync.Pool{New: func() any { b := make([]byte, listMaxPacket); return &b }}
+
+// release returns r's buffer to the pool; r.data must not be used after.
+func (r listReply) release() {
+	if r.buf != nil {
+		replyPool.Put(r.buf)
+	}
 }
 
 // listClient is the listing client on one SFTP session. Requests are
@@ -183,25 +200,42 @@ func newListClient(ctx context.Context, r io.Reader, w io.Writer, closeFn func()
 
 // readPacket reads one packet (its type and payload, without the length).
 func readPacket(r io.Reader) ([]byte, error) {
+	p, _, err := readPacketPooled(r, false)
+	return p, err
+}
+
+// readPacketPooled is readPacket, reading packets longer than pooledReply
+// into a buffer of replyPool (returned too) when pooled is set.
+func readPacketPooled(r io.Reader, pooled bool) ([]byte, *[]byte, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, fmt.Errorf("source: SFTP listing session: %w", err)
+		return nil, nil, fmt.Errorf("source: SFTP session: %w", err)
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
 	if n == 0 || n > listMaxPacket {
-		return nil, fmt.Errorf("%w: packet of %d bytes (at most %d)", errSFTPProtocol, n, listMaxPacket)
+		return nil, nil, fmt.Errorf("%w: packet of %d bytes (at most %d)", errSFTPProtocol, n, listMaxPacket)
 	}
-	p := make([]byte, n)
+	var p []byte
+	var buf *[]byte
+	if pooled && n > pooledReply {
+		buf = replyPool.Get().(*[]byte)
+		p = (*buf)[:n]
+	} else {
+		p = make([]byte, n)
+	}
 	if _, err := io.ReadFull(r, p); err != nil {
+		if buf != nil {
+			replyPool.Put(buf)
+		}
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, fmt.Errorf("source: SFTP listing session: %w", err)
+		return nil, nil, fmt.Errorf("source: SFTP session: %w", err)
 	}
-	return p, nil
+	return p, buf, nil
 }
 
 // receive hands each reply to the request with its id until the stream
@@ -211,21 +245,27 @@ func (c *listClient) receive(r io.Reader) {
 	var err error
 	for {
 		var p []byte
-		p, err = readPacket(r)
+		var buf *[]byte
+		p, buf, err = readPacketPooled(r, true)
 		if err != nil {
 			break
 		}
+		reply := listReply{typ: p[0], buf: buf}
 		if len(p) < 5 {
+			reply.release()
 			err = fmt.Errorf("%w: reply of type %d without id", errSFTPProtocol, p[0])
 			break
 		}
+		reply.data = p[5:]
 		id := binary.BigEndian.Uint32(p[1:])
 		c.mu.Lock()
 		ch := c.pending[id]
 		delete(c.pending, id)
 		c.mu.Unlock()
 		if ch != nil {
-			ch <- listReply{typ: p[0], data: p[5:]} // buffered: never blocks
+			ch <- reply // buffered: never blocks
+		} else {
+			reply.release()
 		}
 	}
 	c.err = err
@@ -274,6 +314,11 @@ func (c *listClient) forget(calls []call) {
 	defer c.mu.Unlock()
 	for _, k := range calls {
 		delete(c.pending, k.id)
+		select {
+		case r := <-k.ch: // delivered, never to be read
+			r.release()
+		default:
+		}
 	}
 }
 
@@ -285,7 +330,7 @@ func (c *listClient) send(b []byte) error {
 		return c.stopped()
 	}
 	if _, err := c.w.Write(b); err != nil {
-		return &netError{fmt.Errorf("source: SFTP listing session: %w", err)}
+		return &netError{fmt.Errorf("source: SFTP session: %w", err)}
 	}
 	return nil
 }

@@ -178,7 +178,10 @@ func FuzzParseNames(f *testing.F) {
 // of names in batches, with hooks to misbehave.
 type fakeServer struct {
 	dirs  map[string][]fakeEntry
-	batch int
+	files map[string][]byte
+	// maxRead caps the data of one READ reply (0: no cap).
+	maxRead int
+	batch   int
 	// version is the version answered to INIT (3 when zero).
 	version uint32
 	// hook, when set, may answer a request itself (returning the packets
@@ -273,7 +276,9 @@ func (s *fakeServer) serve(r *bufio.Reader, w io.WriteCloser) {
 		if hook != nil {
 			out, handled = hook(s, n, typ, id, string(arg))
 		}
-		if !handled {
+		if !handled && typ == fxpRead {
+			out = [][]byte{s.read(id, p[5:])}
+		} else if !handled {
 			out = [][]byte{s.answer(typ, id, string(arg))}
 		}
 		for _, b := range out {
@@ -315,6 +320,22 @@ func (s *fakeServer) answer(typ byte, id uint32, arg string) []byte {
 	case fxpClose:
 		delete(s.opened, arg)
 		return frame(fxpStatus, id, statusPayload(fxOK, ""))
+	case fxpOpen:
+		if _, ok := s.files[arg]; !ok {
+			if _, ok := s.dirs[arg]; !ok {
+				return frame(fxpStatus, id, statusPayload(fxNoSuchFile, "No such file"))
+			}
+		}
+		s.handles++
+		h := fmt.Sprint("f", s.handles)
+		s.opened[h] = arg
+		return frame(fxpHandle, id, putStr(nil, h))
+	case fxpFstat:
+		name := s.opened[arg]
+		if data, ok := s.files[name]; ok {
+			return frame(fxpAttrs, id, namesPayload(regular("", uint64(len(data))))[4+4+4+len("-rw-r--r--    1 u g "):])
+		}
+		return frame(fxpAttrs, id, putU32(putU32(nil, attrPermissions), 0o040755))
 	}
 	return frame(fxpStatus, id, statusPayload(8, "unsupported"))
 }
@@ -360,8 +381,8 @@ func TestListClientPipelines(t *testing.T) {
 			t.Fatalf("%s: %d names, want %d", dir, len(got), len(want))
 		}
 	}
-	if s.maxInFlight < listWindow/2 {
-		t.Errorf("at most %d requests in flight, want about %d", s.maxInFlight, listWindow)
+	if s.inFlight() < listWindow/2 {
+		t.Errorf("at most %d requests in flight, want about %d", s.inFlight(), listWindow)
 	}
 	if len(s.opened) != 0 {
 		t.Errorf("handles left open: %v", s.opened)
@@ -548,4 +569,179 @@ func TestListClientContext(t *testing.T) {
 	if n != 0 {
 		t.Errorf("%d requests still pending", n)
 	}
+}
+
+func (s *fakeServer) read(id uint32, b []byte) []byte {
+	h, b, _ := parseString(b)
+	off, b, _ := parseUint64(b)
+	n, _, _ := parseUint32(b)
+	data := s.files[s.opened[string(h)]]
+	if off >= uint64(len(data)) {
+		return frame(fxpStatus, id, statusPayload(fxEOF, ""))
+	}
+	end := min(uint64(len(data)), off+uint64(n))
+	s.mu.Lock()
+	maxRead := s.maxRead
+	s.mu.Unlock()
+	if maxRead > 0 {
+		end = min(end, off+uint64(maxRead))
+	}
+	return frame(fxpData, id, putStr(nil, string(data[off:end])))
+}
+
+// stream reads name with streamFile, as remoteFile does.
+func stream(ctx context.Context, c *listClient, name string, off, size int64, chunk int) ([]byte, int, error) {
+	h, fsize, err := c.openFile(ctx, name)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer c.closeHandle(h)
+	if size < 0 {
+		size = fsize
+	}
+	var got []byte
+	short := 0
+	err = c.streamFile(ctx, name, h, off, size, chunk, 8,
+		func(b []byte) error { got = append(got, b...); return nil },
+		func(n int) { short = n })
+	return got, short, err
+}
+
+func TestStreamFile(t *testing.T) {
+	data := make([]byte, 1<<20+123)
+	for i := range data {
+		data[i] = byte(i * 7 / 3)
+	}
+	ctx := context.Background()
+	s := &fakeServer{files: map[string][]byte{"/f": data, "/empty": nil}, dirs: map[string][]fakeEntry{"/d": nil}}
+	c, err := s.start(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, short, err := stream(ctx, c, "/f", 0, -1, 32768)
+	if err != nil || string(got) != string(data) || short != 0 {
+		t.Fatalf("stream: %d bytes, short %d, %v", len(got), short, err)
+	}
+	if s.inFlight() < 4 {
+		t.Errorf("at most %d requests in flight", s.inFlight())
+	}
+	if got, _, err := stream(ctx, c, "/f", 1000000, -1, 32768); err != nil || string(got) != string(data[1000000:]) {
+		t.Fatalf("from an offset: %d bytes, %v", len(got), err)
+	}
+	if got, _, err := stream(ctx, c, "/empty", 0, -1, 32768); err != nil || len(got) != 0 {
+		t.Fatalf("empty file: %d bytes, %v", len(got), err)
+	}
+	if _, _, err := stream(ctx, c, "/f", 0, int64(len(data))+1, 32768); !errors.Is(err, ErrShortRead) {
+		t.Fatalf("file shorter than its size: %v", err)
+	}
+	if _, _, err := stream(ctx, c, "/f", 0, int64(len(data))-1, 32768); !errors.Is(err, ErrChanged) {
+		t.Fatalf("file longer than its size: %v", err)
+	}
+	if _, _, err := stream(ctx, c, "/nope", 0, -1, 32768); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "/nope") {
+		t.Fatalf("missing file: %v", err)
+	}
+	if _, _, err := stream(ctx, c, "/d", 0, -1, 32768); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("folder: %v", err)
+	}
+
+	// A server serving less than asked (pkg/sftp issue #658): the rest of
+	// each request is asked for before anything after it is delivered.
+	s.setMaxRead(10000)
+	got, short, err = stream(ctx, c, "/f", 0, -1, 32768)
+	if err != nil || string(got) != string(data) || short != 10000 {
+		t.Fatalf("short server: %d bytes, short %d, %v", len(got), short, err)
+	}
+	s.setMaxRead(0)
+
+	// The consumer's error stops the stream.
+	h, _, _ := c.openFile(ctx, "/f")
+	stop := errors.New("stop")
+	if err := c.streamFile(ctx, "/f", h, 0, int64(len(data)), 32768, 8, func([]byte) error { return stop }, func(int) {}); err != stop {
+		t.Fatalf("deliver error: %v", err)
+	}
+	c.closeHandle(h)
+
+	// Cancelled mid-stream; the session goes on.
+	cctx, cancel := context.WithCancel(ctx)
+	h, _, _ = c.openFile(ctx, "/f")
+	n := 0
+	err = c.streamFile(cctx, "/f", h, 0, int64(len(data)), 32768, 8, func(b []byte) error {
+		if n += len(b); n > 100000 {
+			cancel()
+		}
+		return nil
+	}, func(int) {})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+	c.closeHandle(h)
+	if got, _, err := stream(ctx, c, "/f", 0, -1, 65536); err != nil || string(got) != string(data) {
+		t.Fatalf("after cancel: %d bytes, %v", len(got), err)
+	}
+}
+
+func TestStreamFileHostile(t *testing.T) {
+	data := make([]byte, 300000)
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		hook  func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool)
+		check func(error) bool
+	}{
+		"data longer than asked": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
+			if typ == fxpRead {
+				return [][]byte{frame(fxpData, id, putStr(nil, string(make([]byte, 40000))))}, true
+			}
+			return nil, false
+		}, func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		"empty data": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
+			if typ == fxpRead {
+				return [][]byte{frame(fxpData, id, putStr(nil, ""))}, true
+			}
+			return nil, false
+		}, func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		"read refused": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
+			if typ == fxpRead && n > 5 {
+				return [][]byte{frame(fxpStatus, id, statusPayload(4, "I/O error"))}, true
+			}
+			return nil, false
+		}, func(err error) bool {
+			var re *RemoteError
+			return errors.As(err, &re) && re.Op == "read" && re.Path == "/f"
+		}},
+		"fstat without size": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
+			if typ == fxpFstat {
+				return [][]byte{frame(fxpAttrs, id, putU32(nil, 0))}, true
+			}
+			return nil, false
+		}, func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		"wrong reply type": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
+			if typ == fxpRead {
+				return [][]byte{frame(fxpName, id, namesPayload())}, true
+			}
+			return nil, false
+		}, func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := &fakeServer{files: map[string][]byte{"/f": data}, hook: tc.hook}
+			c, err := s.start(t)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := stream(ctx, c, "/f", 0, -1, 32768); !tc.check(err) {
+				t.Fatalf("%v (%T)", err, err)
+			}
+		})
+	}
+}
+
+func (s *fakeServer) inFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
+}
+
+func (s *fakeServer) setMaxRead(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.maxRead = n
 }

@@ -178,6 +178,9 @@ func TestSSHDLargeFileExact(t *testing.T) {
 		if err != nil || n != size || [32]byte(h.Sum(nil)) != sum {
 			t.Errorf("MaxPacket %d: %d bytes, %v; sha256 match %v", packet, n, err, [32]byte(h.Sum(nil)) == sum)
 		}
+		if !source.OwnSFTPSession(src) {
+			t.Errorf("MaxPacket %d: the own SFTP session was given up", packet)
+		}
 		// Random access: read the whole file through ReadAt too.
 		if packet == 1<<20 {
 			rc, err := src.Open(ctx, files[0])
@@ -312,7 +315,7 @@ func TestSSHDListPipelined(t *testing.T) {
 				if err != nil {
 					t.Fatalf("slow=%v: %v", slow, err)
 				}
-				if got, want := source.ListsPipelined(src), !slow && sessions != 1; got != want {
+				if got, want := source.OwnSFTPSession(src), !slow && sessions != 1; got != want {
 					t.Errorf("slow=%v: listed with the pipelined client: %v, want %v", slow, got, want)
 				}
 				slices.SortFunc(files, func(a, b source.File) int { return strings.Compare(a.Name, b.Name) })

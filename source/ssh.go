@@ -94,8 +94,7 @@ func (c *sshConn) getLister(ctx context.Context, off bool) *listClient {
 		if !c.lister.broken() {
 			return c.lister
 		}
-		c.lister.shutdown()
-		c.lister, c.noLister = nil, true
+		c.noLister = true // close shuts it down
 		return nil
 	}
 	l, err := c.startLister(ctx)
@@ -106,6 +105,14 @@ func (c *sshConn) getLister(ctx context.Context, off bool) *listClient {
 	}
 	c.lister = l
 	return l
+}
+
+// disableLister stops using the listing client on this connection, for
+// new calls; calls in progress finish, and close shuts it down.
+func (c *sshConn) disableLister() {
+	c.listMu.Lock()
+	c.noLister = true
+	c.listMu.Unlock()
 }
 
 func (c *sshConn) startLister(ctx context.Context) (*listClient, error) {
