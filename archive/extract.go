@@ -29,8 +29,8 @@ import (
 //
 // Extract runs on the caller's goroutine and starts none, except when
 // Parallel is above one (see Parallel). Decompressors (flate, gzip, and
-// zstd with WithDecoderConcurrency(1), so synchronous) and 64 KiB read
-// buffers are kept in package-level sync.Pools and reset, not reallocated,
+// zstd with WithDecoderConcurrency(1), so synchronous) and read buffers
+// (64 KiB, 256 KiB for a ZIP entry's compressed bytes) are kept in package-level sync.Pools and reset, not reallocated,
 // for each entry: in steady state, extracting an entry allocates nothing
 // (klauspost's parse of a ZIP central directory allocates a few objects per
 // entry, once per archive; an encrypted entry allocates for its key
