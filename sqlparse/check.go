@@ -231,7 +231,12 @@ func (c *checker) cut(pieceSize int64) error {
 		if err != nil {
 			return err
 		}
-		if at < 0 || at >= c.size {
+		if at < 0 {
+			// No likely start near t (a huge statement): try further on.
+			t += pieceSize
+			continue
+		}
+		if at >= c.size-pieceSize/4 {
 			break
 		}
 		c.cuts = append(c.cuts, at)
@@ -242,9 +247,9 @@ func (c *checker) cut(pieceSize int64) error {
 }
 
 // findCut returns the first likely statement start at or after off, looking
-// at most a few MiB ahead, or -1.
+// at most 1 MiB ahead, or -1.
 func (c *checker) findCut(buf []byte, off int64) (int64, error) {
-	for scanned := int64(0); scanned < 4<<20 && off < c.size; {
+	for scanned := int64(0); scanned < 1<<20 && off < c.size; {
 		n, err := c.src.ReadAt(buf, off)
 		if err != nil && err != io.EOF {
 			return 0, &Error{Offset: off, Msg: "read: " + err.Error(), Err: err}
