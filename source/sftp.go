@@ -85,15 +85,23 @@ const (
 // Over SFTP the reader also implements io.ReaderAt, so the ZIP extractor
 // reads archives in place.
 //
+// Over SFTP the connection has two sessions: pkg/sftp's, for stat and
+// random access (ReadAt), and the package's own small SFTP client, opened
+// by the first List or stream, which keeps many READDIR or READ requests
+// in flight and reads the replies into reused buffers (see List and
+// Open). When the server refuses the second session or answers in a way
+// the own client does not understand, everything goes through pkg/sftp.
+//
 // Goroutines: the connection runs x/crypto/ssh's reader, pkg/sftp's
-// receiver, a keepalive ticker, a watcher of the connection's end and,
-// after the first List, the receiver of the listing client's own sftp
-// session, all stopped by Close (or when the connection dies). An open reader runs, after
-// its first 256 KiB read through Read, one read-ahead goroutine (plus
-// pkg/sftp's request workers), and up to three block fetches for ReadAt;
-// its Close stops and waits for them. What allocates: x/crypto/ssh and
-// pkg/sftp allocate a buffer per packet (about 2.3 bytes per byte
-// downloaded); the read-ahead reuses its 256 KiB chunks.
+// receiver, the own client's receiver, a keepalive ticker and a watcher of
+// the connection's end, all stopped by Close (or when the connection
+// dies). An open reader runs, after its first 256 KiB read through Read,
+// one read-ahead goroutine, and up to three block fetches for ReadAt; its
+// Close stops and waits for them. What allocates: x/crypto/ssh allocates a
+// buffer per SSH packet (about 1.25 bytes per byte downloaded), and the own
+// client's DATA buffers come from a sync.Pool (about 1.4 bytes per byte in
+// all; through pkg/sftp, which allocates a buffer per reply, 2.3); the
+// read-ahead reuses its 256 KiB chunks.
 //
 // SCP-only mode (ProtocolSCP, or ProtocolAuto against a server that refuses
 // the sftp subsystem) is more limited, as the protocol only streams whole
@@ -172,9 +180,10 @@ type SFTP struct {
 	KeepAlive time.Duration
 	// MaxPacket is the SFTP read size in bytes. Zero means 32768, which
 	// every server supports, or 261120 when the server announces the
-	// limits@openssh.com extension (OpenSSH 8.7 and later serve that much). When the server
+	// limits@openssh.com extension (OpenSSH 8.7 and later serve that much).
+	// Streams never ask for more than 261120 per request. When the server
 	// serves less per request, downloads notice it (see ErrShortRead) and
-	// use the size it serves, with less throughput than WriteTo's pipeline.
+	// use the size it serves.
 	MaxPacket int
 	// Concurrency is the number of SFTP read requests in flight per file.
 	// Zero means about 8 MiB worth: 64 requests of 32 KiB, 32 of 255 KiB
@@ -557,9 +566,12 @@ func (s *SFTP) remotePath(ctx context.Context, c *sshConn, f File) (string, erro
 }
 
 // Open opens a listed file. The reader reads ahead with Concurrency requests
-// in flight, resumes after a dropped connection, and checks the byte count
-// (and File.Checksum when set) at the end. Over SFTP it also implements
-// io.ReaderAt and io.WriterTo. Close it to release its resources.
+// in flight (on the own SFTP session; on pkg/sftp's when that is not
+// available), resumes after a dropped connection, and checks the byte
+// count (and File.Checksum when set) at the end: a stream also asks for
+// one byte past the size, and fails with ErrChanged if the file grew. Over
+// SFTP it also implements io.ReaderAt and io.WriterTo. Close it to release
+// its resources.
 func (s *SFTP) Open(ctx context.Context, f File) (io.ReadCloser, error) {
 	r := &remoteFile{s: s, f: f, size: f.Size, ctx: ctx}
 	if strings.HasPrefix(f.Checksum, "sha256:") {
@@ -763,6 +775,11 @@ func (r *remoteFile) streamOwn(ctx context.Context, c *sshConn, l *listClient, w
 	err = l.streamFile(ctx, r.rp, handle, r.off, r.size, chunk, r.s.concurrency(chunk),
 		func(b []byte) error { return r.deliver(w, b) },
 		func(n int) { r.s.served.Store(int64(n)) })
+	var re *RemoteError
+	if errors.As(err, &re) && re.Op == "read" {
+		// As a failed read through pkg/sftp: retried on a new connection.
+		return &netError{err}
+	}
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package source
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -14,19 +13,20 @@ import (
 )
 
 // This file is a minimal SFTP version 3 client (draft-ietf-secsh-filexfer-02)
-// that only lists folders. pkg/sftp's ReadDir waits for each READDIR reply
-// before it sends the next request; OpenSSH's sftp-server answers about 100
-// names per READDIR, so a folder of 10,000 files costs 100 round trips in a
-// row. The protocol lets a client send many READDIR requests on one handle
+// that lists folders (and streams files, see sftp_stream.go). pkg/sftp's
+// ReadDir waits for each READDIR reply before it sends the next request;
+// OpenSSH's sftp-server answers about 100 names per READDIR, so a folder of
+// 10,000 files costs 100 round trips in a row. The protocol lets a client send many READDIR requests on one handle
 // without waiting: servers process the requests of a session in order and
 // answer each with the next batch of names, then with SSH_FX_EOF. listClient
 // keeps listWindow requests in flight per folder, so the server never waits
 // for the client.
 //
 // It runs on its own "sftp" session of the connection, beside pkg/sftp's,
-// opened on the first List. Anything unexpected (the server refuses a second
-// session, breaks the protocol, answers out of order) makes List fall back
-// to pkg/sftp for that folder, and the connection stops using listClient.
+// opened on the first List or stream. Anything unexpected (the server
+// refuses a second session, breaks the protocol, answers out of order)
+// makes List fall back to pkg/sftp for that folder (a stream, from where it
+// stopped), and the connection stops using listClient.
 
 // SFTP packet types and constants of version 3 used here.
 const (
@@ -169,7 +169,9 @@ type listClient struct {
 // when the handshake fails and by shutdown.
 func newListClient(ctx context.Context, r io.Reader, w io.Writer, closeFn func()) (*listClient, error) {
 	stop := context.AfterFunc(ctx, closeFn)
-	br := bufio.NewReaderSize(r, 64<<10)
+	// No bufio: a DATA reply is read straight into its buffer, and the
+	// session's channel already buffers (its reads are cheap).
+	br := r
 	err := func() error {
 		if _, err := w.Write([]byte{0, 0, 0, 5, fxpInit, 0, 0, 0, 3}); err != nil {
 			return fmt.Errorf("source: starting SFTP listing session: %w", err)
