@@ -423,7 +423,7 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 		if err != nil {
 			return err
 		}
-		var files []File
+		files := make([]File, 0, len(entries))
 		for _, e := range entries {
 			name := e.name
 			if err := checkName(name); err != nil {
@@ -463,7 +463,11 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 			}
 		}
 		mu.Lock()
-		out = append(out, files...)
+		if out == nil {
+			out = files
+		} else {
+			out = append(out, files...)
+		}
 		mu.Unlock()
 		return nil
 	}
