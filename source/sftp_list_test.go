@@ -714,6 +714,12 @@ func TestStreamFileHostile(t *testing.T) {
 			}
 			return nil, false
 		}, func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		"empty data at the end": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
+			if typ == fxpRead && n > 12 { // OPEN, FSTAT, 10 reads of 30000, then the probe
+				return [][]byte{frame(fxpData, id, putStr(nil, ""))}, true
+			}
+			return nil, false
+		}, func(err error) bool { return err == nil }},
 		"wrong reply type": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			if typ == fxpRead {
 				return [][]byte{frame(fxpName, id, namesPayload())}, true
@@ -727,7 +733,7 @@ func TestStreamFileHostile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := stream(ctx, c, "/f", 0, -1, 32768); !tc.check(err) {
+			if _, _, err := stream(ctx, c, "/f", 0, -1, 30000); !tc.check(err) {
 				t.Fatalf("%v (%T)", err, err)
 			}
 		})

@@ -185,7 +185,9 @@ func (c *listClient) streamFile(ctx context.Context, p, handle string, off, size
 		// A short reply: ask for the rest of this request, one request at a
 		// time, before anything after it is delivered.
 		if n < q.n && !q.probe {
-			onShort(n)
+			if n > 0 {
+				onShort(n)
+			}
 			for rest := (readReq{off: q.off + int64(n), n: q.n - n}); rest.n > 0; {
 				var k [1]call
 				c.register(k[:])
@@ -230,6 +232,9 @@ func (c *listClient) readReply(r listReply, q readReq, p string, size int64) ([]
 			return nil, fmt.Errorf("%w: read %s at %d: malformed DATA reply", errSFTPProtocol, p, q.off)
 		}
 		if q.probe {
+			if len(data) == 0 {
+				return nil, nil // an empty reply instead of SSH_FX_EOF
+			}
 			return nil, fmt.Errorf("%w: %s is longer than %d bytes", ErrChanged, p, size)
 		}
 		return data, nil
