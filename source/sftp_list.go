@@ -56,9 +56,10 @@ const (
 	// SFTP_MAX_MSG_LENGTH: its own client refuses longer ones, so no
 	// server that works with OpenSSH sends them.
 	listMaxPacket = 256 << 10
-	// listWindow is the number of READDIR requests in flight per folder.
-	// After the end of the folder, the ones still in flight come back as
-	// small SSH_FX_EOF replies.
+	// listWindow is the most READDIR requests in flight per folder (the
+	// window starts at two and grows with each batch of names). After the
+	// end of the folder, the ones still in flight come back as small
+	// SSH_FX_EOF replies.
 	listWindow = 16
 	// listMaxEntries bounds the names (and replies) accepted for one
 	// folder, so that a server sending names forever fails the listing
@@ -428,7 +429,9 @@ func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error
 		c.forget(closing)
 		return nil, err
 	}
-	if err := issue(listWindow); err != nil {
+	// Two requests first (a small folder costs one NAME and one EOF
+	// reply), one more per NAME reply until listWindow are in flight.
+	if err := issue(2); err != nil {
 		return fail(err)
 	}
 	for len(inflight) > 0 {
@@ -452,7 +455,11 @@ func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error
 			if len(out) > listMaxEntries {
 				return fail(fmt.Errorf("%w: reading folder %s: more than %d names", errSFTPProtocol, dir, listMaxEntries))
 			}
-			if err := issue(1); err != nil {
+			n := 1
+			if len(inflight) < listWindow-1 {
+				n = 2
+			}
+			if err := issue(n); err != nil {
 				return fail(err)
 			}
 		case fxpStatus:
