@@ -374,10 +374,10 @@ func appendRequest(b []byte, typ byte, id uint32, s string) []byte {
 	return append(b, s...)
 }
 
-// readDir lists dir: OPENDIR, listWindow READDIR requests in flight until
-// the server answers SSH_FX_EOF, then CLOSE. It returns every name but "."
-// and "..". A STATUS error is a *RemoteError; a reply that breaks the
-// protocol (or comes out of order) wraps errSFTPProtocol.
+// readDir lists dir: OPENDIR, up to listWindow READDIR requests in flight
+// until the server answers SSH_FX_EOF, then CLOSE. It returns every name
+// but "." and "..". A STATUS error is a *RemoteError; a reply that breaks
+// the protocol (or comes out of order) wraps errSFTPProtocol.
 func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error) {
 	var open [1]call
 	c.register(open[:])
@@ -449,7 +449,9 @@ func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error
 			if eof {
 				return fail(fmt.Errorf("%w: reading folder %s: names after the end of the folder (replies out of order)", errSFTPProtocol, dir))
 			}
-			if out, err = parseNames(out, r.data); err != nil {
+			out, err = parseNames(out, r.data) // copies the names
+			r.release()
+			if err != nil {
 				return fail(fmt.Errorf("reading folder %s: %w", dir, err))
 			}
 			if len(out) > listMaxEntries {
