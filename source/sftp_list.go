@@ -134,16 +134,39 @@ type listReply struct {
 	buf  *[]byte
 }
 
-// pooledReply is the size above which replies are read into pooled
-// buffers of listMaxPacket bytes.
-const pooledReply = 64 << 10
+// Replies longer than pooledReply (DATA) are read into pooled buffers of
+// two sizes: one for reads of 32 KiB, the other for the longest packet.
+const (
+	pooledReply = 4 << 10
+	smallReply  = 32<<10 + 64
+)
 
-var replyPool = sync.Pool{New: func() any { b := make([]byte, listMaxPacket); return &b }}
+var (
+	smallPool = sync.Pool{New: func() any { b := make([]byte, smallReply); return &b }}
+	replyPool = sync.Pool{New: func() any { b := make([]byte, listMaxPacket); return &b }}
+)
+
+// getBuf returns a pooled buffer of at least n bytes.
+func getBuf(n uint32) *[]byte {
+	if n <= smallReply {
+		return smallPool.Get().(*[]byte)
+	}
+	return replyPool.Get().(*[]byte)
+}
+
+// putBuf returns b to its pool.
+func putBuf(b *[]byte) {
+	if cap(*b) == smallReply {
+		smallPool.Put(b)
+	} else {
+		replyPool.Put(b)
+	}
+}
 
 // release returns r's buffer to the pool; r.data must not be used after.
 func (r listReply) release() {
 	if r.buf != nil {
-		replyPool.Put(r.buf)
+		putBuf(r.buf)
 	}
 }
 
@@ -208,7 +231,7 @@ func readPacket(r io.Reader) ([]byte, error) {
 }
 
 // readPacketPooled is readPacket, reading packets longer than pooledReply
-// into a buffer of replyPool (returned too) when pooled is set.
+// into a pooled buffer (returned too) when pooled is set.
 func readPacketPooled(r io.Reader, pooled bool) ([]byte, *[]byte, error) {
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
@@ -224,14 +247,14 @@ func readPacketPooled(r io.Reader, pooled bool) ([]byte, *[]byte, error) {
 	var p []byte
 	var buf *[]byte
 	if pooled && n > pooledReply {
-		buf = replyPool.Get().(*[]byte)
+		buf = getBuf(n)
 		p = (*buf)[:n]
 	} else {
 		p = make([]byte, n)
 	}
 	if _, err := io.ReadFull(r, p); err != nil {
 		if buf != nil {
-			replyPool.Put(buf)
+			putBuf(buf)
 		}
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
