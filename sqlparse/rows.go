@@ -13,16 +13,36 @@ func (rr *rowReader) NextRow() ([]Value, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	if r.mode == modeStmt {
-		return nil, io.EOF
-	}
-	if err := r.row(true); err != nil {
+	// row(true), written out: one call less per row.
+	for {
+		var err error
+		switch r.mode {
+		case modeInsert:
+			r.mark = r.pos
+			err = r.tuple(true)
+		case modeCopy:
+			r.mark = r.pos
+			err = r.copyLine(true)
+		default:
+			return nil, io.EOF
+		}
+		switch err {
+		case nil:
+			return r.vals, nil
+		case errNeedMore:
+			err = r.fill()
+			if err == nil {
+				continue
+			}
+		case io.EOF:
+			r.mode = modeStmt
+			return nil, io.EOF
+		}
 		if err != io.EOF {
 			r.err = err
 		}
 		return nil, err
 	}
-	return r.vals, nil
 }
 
 // row reads the next row of the current Insert or Copy statement, decoding
@@ -234,9 +254,21 @@ func (r *Reader) skipRows() error {
 		for {
 			cond := r.cond
 			var i int
+			// rowStart's fast path, inline: ",(" or ",\n(" between rows.
+			if j := r.pos; !r.first && j < len(b) && b[j] == ',' {
+				j++
+				for j < len(b) && spaceTab[b[j]] {
+					j++
+				}
+				if j < len(b) && b[j] == '(' {
+					i, err = r.skipRow(b, j, &cond)
+					goto next
+				}
+			}
 			if i, err = r.rowStart(b, &cond); err == nil {
 				i, err = r.skipRow(b, i, &cond)
 			}
+		next:
 			if err != nil {
 				break
 			}
@@ -282,7 +314,7 @@ func (r *Reader) skipRow(b []byte, open int, cond *int) (int, error) {
 				return i, nil
 			}
 		case '\'':
-			if i > 0 && (b[i-1] == 'E' || b[i-1] == 'e') && r.dialect == Postgres {
+			if r.dialect == Postgres && i > 0 && (b[i-1] == 'E' || b[i-1] == 'e') {
 				j, err := r.skipString(b, i)
 				if err != nil {
 					return 0, err
