@@ -126,8 +126,9 @@ type dirEntry struct {
 }
 
 // listReply is one reply: its type and the bytes after the request id.
-// Large replies (DATA) are read into pooled buffers: the caller hands buf
-// back with release once it is done with data.
+// Large replies (DATA) are read into the request's own buffer, or into a
+// pooled one: the caller hands buf back with release once it is done with
+// data.
 type listReply struct {
 	typ  byte
 	data []byte
@@ -182,7 +183,7 @@ type listClient struct {
 
 	mu      sync.Mutex
 	id      uint32
-	pending map[uint32]chan listReply
+	pending map[uint32]call
 
 	done chan struct{} // closed when the receiver stops
 	err  error         // why it stopped; set before done is closed
@@ -219,80 +220,95 @@ func newListClient(ctx context.Context, r io.Reader, w io.Writer, closeFn func()
 		closeFn()
 		return nil, err
 	}
-	c := &listClient{w: w, close: closeFn, pending: map[uint32]chan listReply{}, done: make(chan struct{})}
+	c := &listClient{w: w, close: closeFn, pending: map[uint32]call{}, done: make(chan struct{})}
 	go c.receive(br)
 	return c, nil
 }
 
 // readPacket reads one packet (its type and payload, without the length).
 func readPacket(r io.Reader) ([]byte, error) {
-	p, _, err := readPacketPooled(r, false)
-	return p, err
+	n, err := readLength(r)
+	if err != nil {
+		return nil, err
+	}
+	p := make([]byte, n)
+	if err := readFull(r, p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
-// readPacketPooled is readPacket, reading packets longer than pooledReply
-// into a pooled buffer (returned too) when pooled is set.
-func readPacketPooled(r io.Reader, pooled bool) ([]byte, *[]byte, error) {
+// readLength reads the length of the next packet and checks it.
+func readLength(r io.Reader) (uint32, error) {
 	var hdr [4]byte
-	if _, err := io.ReadFull(r, hdr[:]); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, nil, fmt.Errorf("source: SFTP session: %w", err)
+	if err := readFull(r, hdr[:]); err != nil {
+		return 0, err
 	}
 	n := binary.BigEndian.Uint32(hdr[:])
 	if n == 0 || n > listMaxPacket {
-		return nil, nil, fmt.Errorf("%w: packet of %d bytes (at most %d)", errSFTPProtocol, n, listMaxPacket)
+		return 0, fmt.Errorf("%w: packet of %d bytes (at most %d)", errSFTPProtocol, n, listMaxPacket)
 	}
-	var p []byte
-	var buf *[]byte
-	if pooled && n > pooledReply {
-		buf = getBuf(n)
-		p = (*buf)[:n]
-	} else {
-		p = make([]byte, n)
-	}
-	if _, err := io.ReadFull(r, p); err != nil {
-		if buf != nil {
-			putBuf(buf)
-		}
+	return n, nil
+}
+
+func readFull(r io.Reader, b []byte) error {
+	if _, err := io.ReadFull(r, b); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, nil, fmt.Errorf("source: SFTP session: %w", err)
+		return fmt.Errorf("source: SFTP session: %w", err)
 	}
-	return p, buf, nil
+	return nil
 }
 
 // receive hands each reply to the request with its id until the stream
 // ends. A reply to an unknown id (a request abandoned after its context
-// ended) is dropped.
+// ended) is dropped. The payload goes into the buffer the request brought
+// when it fits (a stream's), else into a pooled buffer when it is long,
+// else into a new one.
 func (c *listClient) receive(r io.Reader) {
 	var err error
 	for {
-		var p []byte
-		var buf *[]byte
-		p, buf, err = readPacketPooled(r, true)
-		if err != nil {
+		var n uint32
+		if n, err = readLength(r); err != nil {
 			break
 		}
-		reply := listReply{typ: p[0], buf: buf}
-		if len(p) < 5 {
-			reply.release()
-			err = fmt.Errorf("%w: reply of type %d without id", errSFTPProtocol, p[0])
+		if n < 5 {
+			err = fmt.Errorf("%w: reply of %d bytes without id", errSFTPProtocol, n)
 			break
 		}
-		reply.data = p[5:]
-		id := binary.BigEndian.Uint32(p[1:])
+		var head [5]byte
+		if err = readFull(r, head[:]); err != nil {
+			break
+		}
+		id := binary.BigEndian.Uint32(head[1:])
 		c.mu.Lock()
-		ch := c.pending[id]
+		k, ok := c.pending[id]
 		delete(c.pending, id)
 		c.mu.Unlock()
-		if ch != nil {
-			ch <- reply // buffered: never blocks
-		} else {
-			reply.release()
+		n -= 5
+		if !ok {
+			if _, err = io.CopyN(io.Discard, r, int64(n)); err != nil {
+				err = fmt.Errorf("source: SFTP session: %w", err)
+				break
+			}
+			continue
 		}
+		reply := listReply{typ: head[0]}
+		switch {
+		case k.buf != nil && uint32(cap(*k.buf)) >= n:
+			reply.data = (*k.buf)[:n]
+		case n > pooledReply:
+			reply.buf = getBuf(n)
+			reply.data = (*reply.buf)[:n]
+		default:
+			reply.data = make([]byte, n)
+		}
+		if err = readFull(r, reply.data); err != nil {
+			reply.release()
+			break
+		}
+		k.ch <- reply // buffered: never blocks
 	}
 	c.err = err
 	close(c.done)
@@ -321,16 +337,20 @@ func (c *listClient) shutdown() {
 type call struct {
 	id uint32
 	ch chan listReply
+	// buf, when set before register, receives the reply's payload if it
+	// fits; it belongs to the caller, which must not reuse it before the
+	// reply arrived or the call was forgotten and its caller returned.
+	buf *[]byte
 }
 
-// register allocates n request ids.
+// register allocates request ids for calls (keeping their buf).
 func (c *listClient) register(calls []call) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i := range calls {
 		c.id++
-		calls[i] = call{c.id, make(chan listReply, 1)}
-		c.pending[c.id] = calls[i].ch
+		calls[i].id, calls[i].ch = c.id, make(chan listReply, 1)
+		c.pending[c.id] = calls[i]
 	}
 }
 
