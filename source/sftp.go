@@ -97,11 +97,11 @@ const (
 // the connection's end, all stopped by Close (or when the connection
 // dies). An open reader runs, after its first 256 KiB read through Read,
 // one read-ahead goroutine, and up to three block fetches for ReadAt; its
-// Close stops and waits for them. What allocates: x/crypto/ssh allocates a
-// buffer per SSH packet (about 1.25 bytes per byte downloaded), and the own
-// client's DATA buffers come from a sync.Pool (about 1.4 bytes per byte in
-// all; through pkg/sftp, which allocates a buffer per reply, 2.3); the
-// read-ahead reuses its 256 KiB chunks.
+// Close stops and waits for them. Memory and allocations: a stream holds
+// one reply buffer per request in flight (Concurrency × 255 KiB, about
+// 8 MiB) and the read-ahead 16 chunks of 256 KiB, both reused; x/crypto/ssh
+// allocates a buffer per SSH packet, about 1.3 bytes per byte downloaded in
+// all (through pkg/sftp, which allocates a buffer per reply, 2.3).
 //
 // SCP-only mode (ProtocolSCP, or ProtocolAuto against a server that refuses
 // the sftp subsystem) is more limited, as the protocol only streams whole
