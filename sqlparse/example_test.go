@@ -91,3 +91,27 @@ COPY public.actor (actor_id, first_name) FROM stdin;
 	//   string 1 string PENELOPE
 	//   string 2 null
 }
+
+// Check validates a whole dump and counts its rows, on every core for a
+// large file; the counts and any error are those of a reading in order.
+func ExampleParser_Check() {
+	dump := `-- PostgreSQL database dump
+COPY public.t (id, name) FROM stdin;
+1	a
+2	\N
+\.
+INSERT INTO public.u VALUES (1, E'x\n'), (2, 'y');
+`
+	r := strings.NewReader(dump) // an *os.File in real use
+	stats, err := new(sqlparse.Parser).Check(context.Background(), r, r.Size(), sqlparse.Auto, sqlparse.CheckOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(stats.Statements, "statements,", stats.Rows, "rows:", stats.Tables["public.t"], "in public.t,", stats.Tables["public.u"], "in public.u")
+
+	_, err = new(sqlparse.Parser).Check(context.Background(), strings.NewReader("INSERT INTO t VALUES ('open);\n"), 30, sqlparse.MySQL, sqlparse.CheckOptions{})
+	fmt.Println(err)
+	// Output:
+	// 2 statements, 4 rows: 2 in public.t, 2 in public.u
+	// line 1, column 23 (byte 22, statement 1): unterminated string
+}
