@@ -227,65 +227,65 @@ func BenchmarkExtractZipStreamed(b *testing.B) {
 }
 
 // BenchmarkStdlibZip is the anchor: Go's archive/zip on the same file.
-func BenchmarkStdlibZip(b *testing.B) {
+func BenchmarkStdlibZip(b *testing.B) { benchZipLib(b, readStdlibZip) }
+
+// BenchmarkKlauspostZip is klauspost/compress/zip's own Open on the file.
+func BenchmarkKlauspostZip(b *testing.B) { benchZipLib(b, readKlauspostZip) }
+
+// benchZipLib measures read, which reads every entry of the benchmark ZIP.
+func benchZipLib(b *testing.B, read func(path string, buf []byte) (int64, error)) {
 	path := benchZip(b)
 	buf := make([]byte, 256<<10)
 	b.ReportAllocs()
 	m := startCPU(b)
 	defer m.stop()
 	for b.Loop() {
-		zr, err := stdzip.OpenReader(path)
+		total, err := read(path, buf)
 		if err != nil {
 			b.Fatal(err)
 		}
-		var total int64
-		for _, f := range zr.File {
-			rc, err := f.Open()
-			if err != nil {
-				b.Fatal(err)
-			}
-			n, err := readAll(rc, buf)
-			if err != nil {
-				b.Fatal(err)
-			}
-			total += n
-			rc.Close()
-		}
-		zr.Close()
 		b.SetBytes(total)
 		m.add(total)
 	}
 }
 
-// BenchmarkKlauspostZip is klauspost/compress/zip's own Open on the file.
-func BenchmarkKlauspostZip(b *testing.B) {
-	path := benchZip(b)
-	buf := make([]byte, 256<<10)
-	b.ReportAllocs()
-	m := startCPU(b)
-	defer m.stop()
-	for b.Loop() {
-		zr, err := zip.OpenReader(path)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var total int64
-		for _, f := range zr.File {
-			rc, err := f.Open()
-			if err != nil {
-				b.Fatal(err)
-			}
-			n, err := readAll(rc, buf)
-			if err != nil {
-				b.Fatal(err)
-			}
-			total += n
-			rc.Close()
-		}
-		zr.Close()
-		b.SetBytes(total)
-		m.add(total)
+// readStdlibZip reads every entry of the ZIP file at path with Go's
+// archive/zip, through buf.
+func readStdlibZip(path string, buf []byte) (int64, error) {
+	zr, err := stdzip.OpenReader(path)
+	if err != nil {
+		return 0, err
 	}
+	defer zr.Close()
+	return readEntries(zr.File, buf)
+}
+
+// readKlauspostZip is readStdlibZip with klauspost/compress/zip.
+func readKlauspostZip(path string, buf []byte) (int64, error) {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return 0, err
+	}
+	defer zr.Close()
+	return readEntries(zr.File, buf)
+}
+
+// readEntries opens and reads each of files to its end.
+func readEntries[F interface{ Open() (io.ReadCloser, error) }](files []F, buf []byte) (int64, error) {
+	var total int64
+	for _, f := range files {
+		rc, err := f.Open()
+		if err != nil {
+			return total, err
+		}
+		n, err := readAll(rc, buf)
+		rc.Close()
+		total += n
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
 }
 
 // BenchmarkFlateCeiling is what klauspost's inflater reaches on the same
@@ -573,27 +573,7 @@ func extractOnce(b *testing.B, x *archive.Extractor, path string) contender {
 func BenchmarkZipVsStdlib(b *testing.B) {
 	path := benchZip(b)
 	buf := make([]byte, 256<<10)
-	stdlib := contender{"stdlib", func() (int64, error) {
-		zr, err := stdzip.OpenReader(path)
-		if err != nil {
-			return 0, err
-		}
-		defer zr.Close()
-		var total int64
-		for _, f := range zr.File {
-			rc, err := f.Open()
-			if err != nil {
-				return total, err
-			}
-			n, err := readAll(rc, buf)
-			rc.Close()
-			total += n
-			if err != nil {
-				return total, err
-			}
-		}
-		return total, nil
-	}}
+	stdlib := contender{"stdlib", func() (int64, error) { return readStdlibZip(path, buf) }}
 	raw := rawEntry(b, path)
 	br := bufio.NewReaderSize(nil, 256<<10)
 	fr := flate.NewReader(nil)
