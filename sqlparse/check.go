@@ -388,11 +388,9 @@ func (c *checker) resync(k int, st readerState, lines, stmts int64, pieces []*pi
 	}
 	m := k + 1
 	var (
-		found     bool
-		foundLine int64
-		foundNum  int64
-		foundSt   readerState
-		prev      = rd.state()
+		found               bool
+		foundLine, foundNum int64
+		prev                = rd.state()
 	)
 	// stop is called once Next has returned s, and so has applied the
 	// settings s changes (DELIMITER, sql_mode): prev holds the state before
@@ -413,7 +411,7 @@ func (c *checker) resync(k int, st readerState, lines, stmts int64, pieces []*pi
 				return false
 			}
 			if pc.start == prev {
-				found, foundLine, foundNum, foundSt = true, s.Line, s.Num, prev
+				found, foundLine, foundNum = true, s.Line, s.Num
 				return true
 			}
 		}
@@ -430,7 +428,7 @@ func (c *checker) resync(k int, st readerState, lines, stmts int64, pieces []*pi
 	if !found {
 		return len(c.cuts) - 1, rd.state(), 0, 0, nil
 	}
-	return m, foundSt, lines + foundLine - 1, stmts + foundNum - 1, nil
+	return m, pieces[m].start, lines + foundLine - 1, stmts + foundNum - 1, nil
 }
 
 // place moves an error of a reading that started at off, after lines

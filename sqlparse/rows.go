@@ -13,36 +13,16 @@ func (rr *rowReader) NextRow() ([]Value, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	// row(true), written out: one call less per row.
-	for {
-		var err error
-		switch r.mode {
-		case modeInsert:
-			r.mark = r.pos
-			err = r.tuple(true)
-		case modeCopy:
-			r.mark = r.pos
-			err = r.copyLine(true)
-		default:
-			return nil, io.EOF
-		}
-		switch err {
-		case nil:
-			return r.vals, nil
-		case errNeedMore:
-			err = r.fill()
-			if err == nil {
-				continue
-			}
-		case io.EOF:
-			r.mode = modeStmt
-			return nil, io.EOF
-		}
+	if r.mode == modeStmt {
+		return nil, io.EOF
+	}
+	if err := r.row(true); err != nil {
 		if err != io.EOF {
 			r.err = err
 		}
 		return nil, err
 	}
+	return r.vals, nil
 }
 
 // row reads the next row of the current Insert or Copy statement, decoding
@@ -254,21 +234,9 @@ func (r *Reader) skipRows() error {
 		for {
 			cond := r.cond
 			var i int
-			// rowStart's fast path, inline: ",(" or ",\n(" between rows.
-			if j := r.pos; !r.first && j < len(b) && b[j] == ',' {
-				j++
-				for j < len(b) && spaceTab[b[j]] {
-					j++
-				}
-				if j < len(b) && b[j] == '(' {
-					i, err = r.skipRow(b, j, &cond)
-					goto next
-				}
-			}
 			if i, err = r.rowStart(b, &cond); err == nil {
 				i, err = r.skipRow(b, i, &cond)
 			}
-		next:
 			if err != nil {
 				break
 			}
