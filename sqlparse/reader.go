@@ -77,6 +77,13 @@ type Reader struct {
 	stdStrings  bool // PostgreSQL standard_conforming_strings
 	special     [256]bool
 	rowSpecial  [256]bool
+	// nib classifies blocks for skipRowsFast, which runs when fast is set.
+	nib  nibbleTab
+	fast bool
+	// slowOnly turns skipRowsFast off (tests compare both ways);
+	// fastBytes counts the bytes it skipped.
+	slowOnly  bool
+	fastBytes int64
 	// specialWords is special plus the bytes that start words.
 	specialWords [256]bool
 
@@ -307,6 +314,10 @@ func (r *Reader) setDialect() {
 		r.rowSpecial['['] = true
 	}
 	r.rowSpecial[r.delim[0]] = true
+	r.fast = false
+	if haveFast && !r.slowOnly && r.dialect != Postgres {
+		r.nib, r.fast = buildNibbleTab('\'', &r.rowSpecial)
+	}
 }
 
 // read reads once into the free end of the buffer.

@@ -235,6 +235,13 @@ func (r *Reader) skipRows() error {
 			cond := r.cond
 			var i int
 			if i, err = r.rowStart(b, &cond); err == nil {
+				if r.fast {
+					if e := r.skipRowsFast(b, i, r.dialect == MySQL && !r.noBackslash); e > i {
+						r.fastBytes += int64(e - i)
+						r.pos, r.first, r.cond = e, false, cond
+						continue
+					}
+				}
 				i, err = r.skipRow(b, i, &cond)
 			}
 			if err != nil {
