@@ -273,6 +273,7 @@ func BenchmarkSFTPList10000(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()
+			cpu0, cpuErr := srv.CPU()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				files, err := src.List(ctx)
@@ -283,6 +284,8 @@ func BenchmarkSFTPList10000(b *testing.B) {
 					b.Fatalf("%d files", len(files))
 				}
 			}
+			b.StopTimer()
+			reportServerCPU(b, srv, cpu0, cpuErr)
 		})
 	}
 	// The floor: the server's own work, reading the folder and stat'ing
@@ -295,6 +298,21 @@ func BenchmarkSFTPList10000(b *testing.B) {
 			}
 			for _, e := range entries {
 				if _, err := e.Info(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	// The server's floor as sftp-server does it: lstat of the full path
+	// of each name (a longer path walk than the relative lstat above).
+	b.Run("local-readdir-lstat-fullpath", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			names, err := readDirNames(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, name := range names {
+				if _, err := os.Lstat(dir + "/" + name); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -409,4 +427,31 @@ func BenchmarkSFTPZip(b *testing.B) {
 			b.ReportMetric(float64((selfCPU()-cpu0).Microseconds())/1000/float64(b.N), "client-cpu-ms/op")
 		})
 	}
+}
+
+// readDirNames reads a folder's names without stat'ing them.
+func readDirNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Readdirnames(-1)
+}
+
+// reportServerCPU reports the CPU time the server's processes used per op
+// since cpu0: server-cpu-ms (every process of the server: sshd encrypting,
+// the sftp subsystems) and sftp-cpu-ms (the sftp subsystems alone). Where
+// the wall time per op is close to sftp-cpu-ms, the server is the bound.
+func reportServerCPU(b *testing.B, srv *sshd.Server, cpu0 sshd.CPU, err error) {
+	if err != nil {
+		return
+	}
+	cpu1, err := srv.CPU()
+	if err != nil {
+		return
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64((cpu1.Total-cpu0.Total).Microseconds())/1000/n, "server-cpu-ms/op")
+	b.ReportMetric(float64((cpu1.SFTP-cpu0.SFTP).Microseconds())/1000/n, "sftp-cpu-ms/op")
 }
