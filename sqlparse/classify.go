@@ -231,3 +231,204 @@ func (r *Reader) skipRowsFast(b []byte, open int, bs bool) (end int) {
 		batch = min(2*batch, fastBatch)
 	}
 }
+
+// mcBlocks is how many blocks the decoder's mask cache holds.
+const mcBlocks = 64
+
+// window returns the masks (quote, backslash, other) of the 64 bytes of b
+// from p, or false if b holds fewer than 64 bytes from p.
+func (r *Reader) window(b []byte, p int) (q, bs, oth uint64, ok bool) {
+	k := p - r.mcBase
+	if r.mcN == 0 || k < 0 || k>>6+1 >= r.mcN {
+		// Refill from the block at p.
+		n := min((len(b)-p)/64, mcBlocks)
+		if n < 2 {
+			if n == 1 {
+				var m [1][3]uint64
+				classify(b[p:], 1, &r.nibDec, m[:])
+				return m[0][0], m[0][1], m[0][2], true
+			}
+			return 0, 0, 0, false
+		}
+		classify(b[p:], n, &r.nibDec, r.mc[:n])
+		r.mcBase, r.mcN, k = p, n, 0
+	}
+	i, off := k>>6, uint(k&63)
+	a := &r.mc[i]
+	if off == 0 {
+		return a[0], a[1], a[2], true
+	}
+	c := &r.mc[i+1]
+	return a[0]>>off | c[0]<<(64-off), a[1]>>off | c[1]<<(64-off), a[2]>>off | c[2]<<(64-off), true
+}
+
+// fastState is where tupleFast stopped: the window at p, its events not
+// yet visited, and what the next window needs. The next row usually starts
+// in the same window.
+type fastState struct {
+	p               int
+	ev, qb, prevQB  uint64
+	inside, escNext uint64
+	valid           bool
+}
+
+// tupleFast decodes the row whose '(' is at b[open] into r.vals with the
+// block masks, and returns the index after it. It handles rows of strings
+// in the dialect's quote, numbers and words (anything value reads without
+// reaching a comma, parenthesis or other quote); it returns false, having
+// appended nothing that counts, for any other row and near the end of b,
+// and tuple reads that row byte by byte.
+func (r *Reader) tupleFast(b []byte, open int, bs bool, cond *int) (int, bool) {
+	vs := -1 // start of the current value
+	st := &r.fs
+	var p int
+	var ev, qb, prevQB, inside, escNext uint64
+	if st.valid && open > st.p && open < st.p+64 {
+		// Go on in the window where the last row ended: the events before
+		// the '(' must be the comma between the rows.
+		p, ev, qb, prevQB, inside, escNext = st.p, st.ev, st.qb, st.prevQB, st.inside, st.escNext
+		for ev != 0 && p+bits.TrailingZeros64(ev) < open {
+			if b[p+bits.TrailingZeros64(ev)] != ',' {
+				ev = 0
+				break
+			}
+			ev &= ev - 1
+		}
+		if ev == 0 || p+bits.TrailingZeros64(ev) != open {
+			st.valid = false
+		}
+	} else {
+		st.valid = false
+	}
+	if !st.valid {
+		p, ev, qb, prevQB, inside, escNext = open-64, 0, 0, 0, 0, 0
+	}
+	st.valid = false
+	for {
+		for ev == 0 {
+			prevQB = qb
+			p += 64
+			q, bsm, oth, ok := r.window(b, p)
+			if !ok {
+				return 0, false
+			}
+			qb = q | bsm
+			var stray uint64
+			if bs {
+				x := bsm
+				if x|escNext != 0 {
+					esc := escNext
+					x &^= escNext
+					escNext = 0
+					for x != 0 {
+						t := bits.TrailingZeros64(x)
+						if t == 63 {
+							escNext = 1
+							break
+						}
+						esc |= 2 << t
+						x &^= 3 << t
+					}
+					q &^= esc
+				}
+				stray = bsm
+			} else {
+				qb = q
+			}
+			in := prefixXor(q) ^ inside
+			inside = uint64(int64(in) >> 63)
+			ev = (oth | stray) &^ in
+		}
+		t := bits.TrailingZeros64(ev)
+		ev &= ev - 1
+		j := p + t
+		c := b[j]
+		switch c {
+		case '(':
+			if vs >= 0 {
+				return 0, false // an expression such as NOW()
+			}
+			vs = j + 1
+			continue
+		case ',', ')':
+		case '-':
+			if j+1 < len(b) && b[j+1] != '-' {
+				continue
+			}
+			return 0, false
+		default:
+			return 0, false
+		}
+		// A value ends at b[j].
+		s := vs
+		for s < j && spaceTab[b[s]] {
+			s++
+		}
+		if s == j {
+			return 0, false // () or a missing value: tuple says which
+		}
+		switch v := b[s]; {
+		case v == '\'' && b[j-1] == '\'' && j-1 > s && s >= p-64:
+			// Plain if no quote or backslash lies between the two.
+			var inner uint64
+			lo, hi := s+1-p, j-1-p // bits lo..hi-1, relative to p
+			if lo < 0 {
+				// From the previous window: bits lo..min(hi,0)-1.
+				if n := min(hi, 0) - lo; n > 0 {
+					inner = prevQB >> uint(lo+64) & (1<<uint(n) - 1)
+				}
+				if hi > 0 {
+					inner |= qb & (1<<uint(hi) - 1)
+				}
+			} else {
+				inner = qb >> uint(lo) & (1<<uint(hi-lo) - 1)
+			}
+			if inner == 0 {
+				r.vals = append(r.vals, Value{Kind: String, Raw: b[s+1 : j-1 : j-1]})
+				break
+			}
+			if !r.valueAt(b, s, j, cond) {
+				return 0, false
+			}
+		case '0' <= v && v <= '9' || v == '-' && s+1 < j && '0' <= b[s+1] && b[s+1] <= '9':
+			k := s + 1
+			for k < j && '0' <= b[k] && b[k] <= '9' {
+				k++
+			}
+			kind := Int
+			if k < j && b[k] == '.' {
+				kind = Number
+				k++
+				for k < j && '0' <= b[k] && b[k] <= '9' {
+					k++
+				}
+			}
+			if k == j {
+				r.vals = append(r.vals, Value{Kind: kind, Raw: b[s:j:j]})
+				break
+			}
+			if !r.valueAt(b, s, j, cond) {
+				return 0, false
+			}
+		case (v == 'N' || v == 'n') && j-s == 4 && equalFold(b[s:j], "null"):
+			r.vals = append(r.vals, Value{Kind: Null})
+		default:
+			if !r.valueAt(b, s, j, cond) {
+				return 0, false
+			}
+		}
+		if c == ')' {
+			*st = fastState{p: p, ev: ev, qb: qb, prevQB: prevQB, inside: inside, escNext: escNext, valid: true}
+			return j + 1, true
+		}
+		vs = j + 1
+	}
+}
+
+// valueAt reads the value at b[s] with value and reports whether it ends
+// exactly at b[j].
+func (r *Reader) valueAt(b []byte, s, j int, cond *int) bool {
+	c := *cond
+	e, err := r.value(b, s, true, &c)
+	return err == nil && e == j && c == *cond
+}
