@@ -80,13 +80,6 @@ type Reader struct {
 	// nib classifies blocks for skipRowsFast, which runs when fast is set.
 	nib  nibbleTab
 	fast bool
-	// nibDec also marks commas, for tupleFast; mc caches its masks of the
-	// mcN blocks of the buffer from mcBase (until the buffer moves).
-	nibDec nibbleTab
-	mc     [mcBlocks][3]uint64
-	mcBase int
-	mcN    int
-	fs     fastState
 	// slowOnly turns skipRowsFast off (tests compare both ways);
 	// fastBytes counts the bytes it skipped.
 	slowOnly  bool
@@ -321,14 +314,9 @@ func (r *Reader) setDialect() {
 		r.rowSpecial['['] = true
 	}
 	r.rowSpecial[r.delim[0]] = true
-	r.fast, r.mcN, r.fs.valid = false, 0, false
+	r.fast = false
 	if haveFast && !r.slowOnly && r.dialect != Postgres {
-		dec := r.rowSpecial
-		dec[','] = true
-		var ok1, ok2 bool
-		r.nib, ok1 = buildNibbleTab('\'', &r.rowSpecial)
-		r.nibDec, ok2 = buildNibbleTab('\'', &dec)
-		r.fast = ok1 && ok2
+		r.nib, r.fast = buildNibbleTab('\'', &r.rowSpecial)
 	}
 }
 
@@ -359,7 +347,6 @@ func (r *Reader) fill() error {
 		// A scanner asked for more input at the end: a bug, but never loop.
 		return r.errAt(r.end, "internal error: unexpected end of input")
 	}
-	r.mcN, r.fs.valid = 0, false // the buffer moves or grows
 	if r.mark > 0 {
 		r.countLines(r.base + int64(r.mark))
 		n := copy(r.buf, r.buf[r.mark:r.end])

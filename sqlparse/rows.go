@@ -119,14 +119,6 @@ func (r *Reader) tuple(decode bool) error {
 	open := i
 	i++
 	r.resetRow()
-	if r.fast && decode {
-		if e, ok := r.tupleFast(b, open, r.dialect == MySQL && !r.noBackslash, &cond); ok {
-			r.fastBytes += int64(e - open)
-			r.pos, r.first, r.cond = e, false, cond
-			return nil
-		}
-		r.resetRow()
-	}
 	if i >= len(b) || spStart[b[i]] {
 		if i, err = r.spCond(b, i, &cond); err != nil {
 			return err
