@@ -57,9 +57,9 @@ const (
 	// server that works with OpenSSH sends them.
 	listMaxPacket = 256 << 10
 	// listWindow is the most READDIR requests in flight per folder (the
-	// window starts at two and grows with each batch of names). After the
-	// end of the folder, the ones still in flight come back as small
-	// SSH_FX_EOF replies.
+	// window starts at two and doubles with each batch of names; it is
+	// refilled when half of it came back). After the end of the folder,
+	// the ones still in flight come back as small SSH_FX_EOF replies.
 	listWindow = 16
 	// listMaxEntries bounds the names (and replies) accepted for one
 	// folder, so that a server sending names forever fails the listing
@@ -444,6 +444,7 @@ func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error
 		eof      bool
 		replies  int
 		closing  []call // the CLOSE request, once sent
+		target   = 2
 	)
 	// issue sends n more READDIR requests in one write.
 	issue := func(n int) error {
@@ -473,7 +474,8 @@ func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error
 		return nil, err
 	}
 	// Two requests first (a small folder costs one NAME and one EOF
-	// reply), one more per NAME reply until listWindow are in flight.
+	// reply); each NAME reply doubles the window up to listWindow, and
+	// the window is refilled once half of it came back.
 	if err := issue(2); err != nil {
 		return fail(err)
 	}
@@ -500,12 +502,13 @@ func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error
 			if len(out) > listMaxEntries {
 				return fail(fmt.Errorf("%w: reading folder %s: more than %d names", errSFTPProtocol, dir, listMaxEntries))
 			}
-			n := 1
-			if len(inflight) < listWindow-1 {
-				n = 2
-			}
-			if err := issue(n); err != nil {
-				return fail(err)
+			// Refill in batches: one write (one SSH packet for sshd to
+			// read and pass on) per half window instead of one per reply.
+			target = min(2*target, listWindow)
+			if len(inflight) <= target/2 {
+				if err := issue(target - len(inflight)); err != nil {
+					return fail(err)
+				}
 			}
 		case fxpStatus:
 			code, msg, err := parseStatus(r.data)
