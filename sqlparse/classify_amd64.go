@@ -16,3 +16,8 @@ func classify(b []byte, n int, t *nibbleTab, out [][3]uint64) {
 	_ = out[n-1]
 	classifyBlocks(&b[0], n, t, &out[0])
 }
+
+// find2x64 returns the mask of the bytes equal to a or c among the 64 at p.
+//
+//go:noescape
+func find2x64(p *byte, a, c byte) uint64

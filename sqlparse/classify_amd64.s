@@ -76,3 +76,30 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func find2x64(p *byte, a, c byte) uint64
+//
+// The mask of the bytes equal to a or c among the 64 at p.
+TEXT ·find2x64(SB), NOSPLIT, $0-24
+	MOVQ         p+0(FP), SI
+	MOVBLZX      a+8(FP), AX
+	MOVBLZX      c+9(FP), BX
+	MOVQ         AX, X0
+	VPBROADCASTB X0, Y0
+	MOVQ         BX, X1
+	VPBROADCASTB X1, Y1
+	VMOVDQU      0(SI), Y2
+	VMOVDQU      32(SI), Y3
+	VPCMPEQB     Y0, Y2, Y4
+	VPCMPEQB     Y1, Y2, Y5
+	VPOR         Y4, Y5, Y4
+	VPCMPEQB     Y0, Y3, Y6
+	VPCMPEQB     Y1, Y3, Y7
+	VPOR         Y6, Y7, Y6
+	VPMOVMSKB    Y4, AX
+	VPMOVMSKB    Y6, BX
+	SHLQ         $32, BX
+	ORQ          BX, AX
+	VZEROUPPER
+	MOVQ         AX, ret+16(FP)
+	RET

@@ -192,3 +192,23 @@ func FuzzSkipRows(f *testing.F) {
 		bothWays(t, in.Bytes(), dialect, minBufferSize)
 	})
 }
+
+func TestFind2x64(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	buf := make([]byte, 64)
+	for range 2000 {
+		for i := range buf {
+			buf[i] = "'\\\"ab\x00\xff"[rng.IntN(7)]
+		}
+		a, c := buf[rng.IntN(64)], "'\\\"ab"[rng.IntN(5)]
+		var want uint64
+		for i, x := range buf {
+			if x == a || x == c {
+				want |= 1 << i
+			}
+		}
+		if got := find2x64(&buf[0], a, c); got != want {
+			t.Fatalf("find2x64(%q, %q, %q) = %x, want %x", buf, a, c, got, want)
+		}
+	}
+}

@@ -85,6 +85,23 @@ func zeroBytes(v uint64) uint64 { return (v - ones) &^ v & highs }
 func scanString(b []byte, i int, q byte, bs, eof bool) (int, bool) {
 	j := i + 1
 	n := len(b)
+	if haveFast && j+64 <= n {
+		// One 64-byte look for the closing quote or a backslash.
+		c := q
+		if bs {
+			c = '\\'
+		}
+		m := find2x64(&b[j], q, c)
+		if m == 0 {
+			// A long string: b[j+63] is not a backslash.
+			return skipQuotedFrom(b, i, j+64, q, bs, eof), true
+		}
+		k := j + bits.TrailingZeros64(m)
+		if b[k] == q && k+1 < n && b[k+1] != q {
+			return k + 1, false
+		}
+		j = k // an escape or a doubled quote: go on below
+	}
 	qq := uint64(q) * ones
 	esc := false
 	for j+8 <= n {
