@@ -392,20 +392,20 @@ func (s *SFTP) List(ctx context.Context) ([]File, error) {
 
 func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, error) {
 	root := s.root()
-	st, err := c.sftp.Stat(root)
+	st, open, err := s.statRoot(ctx, c, root)
 	if err != nil {
-		return nil, fmt.Errorf("source: stat %s: %w", root, err)
+		return nil, err
 	}
-	s.setRootKind(!st.IsDir())
-	if !st.IsDir() {
+	s.setRootKind(!st.mode.IsDir())
+	if !st.mode.IsDir() {
 		name := path.Base(root)
 		if err := checkName(name); err != nil {
 			return nil, err
 		}
-		if !st.Mode().IsRegular() || !m.Match(name) {
+		if !st.mode.IsRegular() || !m.Match(name) {
 			return nil, nil
 		}
-		return []File{{Name: name, Size: st.Size(), ModTime: st.ModTime()}}, nil
+		return []File{{Name: name, Size: st.size, ModTime: st.mtime}}, nil
 	}
 	var (
 		mu  sync.Mutex
@@ -413,13 +413,16 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 	)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
-	var walk func(rel string) error
-	walk = func(rel string) error {
+	var walk func(rel string, open *openDir) error
+	walk = func(rel string, open *openDir) error {
 		if err := gctx.Err(); err != nil {
+			if open != nil {
+				open.l.closeHandle(open.handle)
+			}
 			return err
 		}
 		dir := path.Join(root, rel)
-		entries, err := s.readDir(gctx, c, dir)
+		entries, err := s.readDir(gctx, c, dir, open)
 		if err != nil {
 			return err
 		}
@@ -452,8 +455,8 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 			switch {
 			case e.mode.IsDir():
 				if s.Recursive {
-					if !g.TryGo(func() error { return walk(full) }) {
-						if err := walk(full); err != nil {
+					if !g.TryGo(func() error { return walk(full, nil) }) {
+						if err := walk(full, nil); err != nil {
 							return err
 						}
 					}
@@ -471,19 +474,66 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 		mu.Unlock()
 		return nil
 	}
-	g.Go(func() error { return walk("") })
+	g.Go(func() error { return walk("", open) })
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// readDir lists dir with the connection's pipelined listing client, or
-// with pkg/sftp when the client is unavailable or fails on this folder for
-// another reason than the server refusing to open it.
-func (s *SFTP) readDir(ctx context.Context, c *sshConn, dir string) ([]dirEntry, error) {
+// openDir is a folder opened by the listing client l.
+type openDir struct {
+	l      *listClient
+	handle string
+}
+
+// statRoot stats root (following symbolic links) and, when it is a folder,
+// opens it in the same round trip, with the connection's listing client;
+// with pkg/sftp when the client is unavailable or fails for another reason
+// than the server refusing the path (open is then nil).
+func (s *SFTP) statRoot(ctx context.Context, c *sshConn, root string) (dirEntry, *openDir, error) {
 	if l := c.getLister(ctx, s.slowList); l != nil {
-		entries, err := l.readDir(ctx, dir)
+		e, handle, err := l.statOpenDir(ctx, root)
+		var re *RemoteError
+		switch {
+		case err == nil && handle != "":
+			return e, &openDir{l, handle}, nil
+		case err == nil:
+			return e, nil, nil
+		case ctx.Err() != nil:
+			return e, nil, err
+		case errors.As(err, &re):
+			return e, nil, err // pkg/sftp would be refused too
+		case errors.Is(err, errSFTPProtocol):
+			c.disableLister()
+		}
+	}
+	st, err := c.sftp.Stat(root)
+	if err != nil {
+		return dirEntry{}, nil, fmt.Errorf("source: stat %s: %w", root, err)
+	}
+	return entryOf(st), nil, nil
+}
+
+// readDir lists dir (already opened when open is set) with the
+// connection's pipelined listing client, or with pkg/sftp when the client
+// is unavailable or fails on this folder for another reason than the
+// server refusing to open it.
+func (s *SFTP) readDir(ctx context.Context, c *sshConn, dir string, open *openDir) ([]dirEntry, error) {
+	var l *listClient
+	if open != nil {
+		l = open.l
+	} else {
+		l = c.getLister(ctx, s.slowList)
+	}
+	if l != nil {
+		var entries []dirEntry
+		var err error
+		if open != nil {
+			entries, err = l.readHandle(ctx, dir, open.handle)
+		} else {
+			entries, err = l.readDir(ctx, dir)
+		}
 		var re *RemoteError
 		switch {
 		case err == nil:

@@ -35,6 +35,7 @@ const (
 	fxpClose   = 4
 	fxpOpendir = 11
 	fxpReaddir = 12
+	fxpStat    = 17
 	fxpStatus  = 101
 	fxpHandle  = 102
 	fxpName    = 104
@@ -417,10 +418,76 @@ func appendRequest(b []byte, typ byte, id uint32, s string) []byte {
 	return append(b, s...)
 }
 
-// readDir lists dir: OPENDIR, up to listWindow READDIR requests in flight
-// until the server answers SSH_FX_EOF, then CLOSE. It returns every name
-// but "." and "..". A STATUS error is a *RemoteError; a reply that breaks
-// the protocol (or comes out of order) wraps errSFTPProtocol.
+// statOpenDir sends STAT and OPENDIR of p in one write, so that the root of
+// a listing costs one round trip, not two, before its READDIRs. It returns
+// what STAT says of p (following symbolic links) and, when p is a folder,
+// its open handle, which the caller reads with readHandle. A folder whose
+// type the server leaves out counts as a folder when OPENDIR succeeds. A
+// refused STAT is a *RemoteError with Op "stat", a folder that cannot be
+// opened one with Op "opendir". When ctx ends between the two replies, a
+// handle the server opened stays open until the session ends.
+func (c *listClient) statOpenDir(ctx context.Context, p string) (e dirEntry, handle string, err error) {
+	var k [2]call
+	c.register(k[:])
+	b := appendRequest(nil, fxpStat, k[0].id, p)
+	if err := c.send(appendRequest(b, fxpOpendir, k[1].id, p)); err != nil {
+		c.forget(k[:])
+		return e, "", err
+	}
+	rs, err := c.wait(ctx, k[0])
+	if err != nil {
+		c.forget(k[1:])
+		return e, "", err
+	}
+	ro, err := c.wait(ctx, k[1])
+	if err != nil {
+		rs.release()
+		return e, "", err
+	}
+	handle, openErr := parseHandle(ro, "opendir", p)
+	ro.release()
+	e, err = parseStat(rs, p)
+	rs.release()
+	isDir := err == nil && (e.mode.IsDir() || (!e.typed && openErr == nil))
+	if handle != "" && !isDir {
+		c.closeHandle(handle)
+	}
+	switch {
+	case err != nil:
+		return e, "", err
+	case !isDir:
+		return e, "", nil
+	case openErr != nil:
+		return e, "", openErr
+	}
+	e.mode |= fs.ModeDir
+	return e, handle, nil
+}
+
+// parseStat reads the reply to STAT.
+func parseStat(r listReply, p string) (dirEntry, error) {
+	switch r.typ {
+	case fxpAttrs:
+		e, rest, ok := parseAttrs(r.data)
+		if !ok || len(rest) != 0 {
+			return e, fmt.Errorf("%w: stat %s: malformed ATTRS reply", errSFTPProtocol, p)
+		}
+		return e, nil
+	case fxpStatus:
+		code, msg, err := parseStatus(r.data)
+		if err != nil {
+			return dirEntry{}, fmt.Errorf("stat %s: %w", p, err)
+		}
+		if code == fxOK {
+			return dirEntry{}, fmt.Errorf("%w: stat %s: status OK instead of attributes", errSFTPProtocol, p)
+		}
+		return dirEntry{}, &RemoteError{Op: "stat", Path: p, Code: code, Message: msg}
+	}
+	return dirEntry{}, fmt.Errorf("%w: stat %s: reply of type %d", errSFTPProtocol, p, r.typ)
+}
+
+// readDir lists dir: OPENDIR, then readHandle. A folder that cannot be
+// opened is a *RemoteError with Op "opendir".
 func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error) {
 	var open [1]call
 	c.register(open[:])
@@ -436,7 +503,14 @@ func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error
 	if err != nil {
 		return nil, err
 	}
+	return c.readHandle(ctx, dir, handle)
+}
 
+// readHandle lists the open folder dir: up to listWindow READDIR requests
+// in flight until the server answers SSH_FX_EOF, then CLOSE. It returns
+// every name but "." and "..". A STATUS error is a *RemoteError; a reply
+// that breaks the protocol (or comes out of order) wraps errSFTPProtocol.
+func (c *listClient) readHandle(ctx context.Context, dir, handle string) ([]dirEntry, error) {
 	var (
 		out      []dirEntry
 		inflight = make([]call, 0, listWindow)

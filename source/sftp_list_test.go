@@ -69,6 +69,11 @@ func namesPayload(entries ...fakeEntry) []byte {
 	return b
 }
 
+// attrsPayload is the ATTRS of e (its name left out).
+func attrsPayload(e fakeEntry) []byte {
+	return namesPayload(e)[4+4+len(e.name)+4+len("-rw-r--r--    1 u g ")+len(e.name):]
+}
+
 func statusPayload(code uint32, msg string) []byte {
 	return putStr(putStr(putU32(nil, code), msg), "en")
 }
@@ -333,6 +338,14 @@ func (s *fakeServer) answer(typ byte, id uint32, arg string) []byte {
 		h := fmt.Sprint("f", s.handles)
 		s.opened[h] = arg
 		return frame(fxpHandle, id, putStr(nil, h))
+	case fxpStat:
+		if data, ok := s.files[arg]; ok {
+			return frame(fxpAttrs, id, attrsPayload(regular("", uint64(len(data)))))
+		}
+		if _, ok := s.dirs[arg]; ok {
+			return frame(fxpAttrs, id, attrsPayload(fakeEntry{flags: attrPermissions | attrACModTime, perm: 0o040755, mtime: 1700000000}))
+		}
+		return frame(fxpStatus, id, statusPayload(fxNoSuchFile, "No such file"))
 	case fxpFstat:
 		name := s.opened[arg]
 		if data, ok := s.files[name]; ok {
@@ -409,6 +422,76 @@ func TestListClientPipelines(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func TestListClientStatOpenDir(t *testing.T) {
+	big := manyEntries(1050)
+	s := &fakeServer{dirs: map[string][]fakeEntry{"/big": big}, files: map[string][]byte{"/f": []byte("hello")}}
+	c, err := s.start(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e, h, err := c.statOpenDir(ctx, "/big")
+	if err != nil || h == "" || !e.mode.IsDir() {
+		t.Fatalf("folder: %+v %q %v", e, h, err)
+	}
+	got, err := c.readHandle(ctx, "/big", h)
+	if err != nil || !slices.Equal(entryNames(got), fakeNames(big)) {
+		t.Fatalf("folder: %d names, %v", len(got), err)
+	}
+	e, h, err = c.statOpenDir(ctx, "/f")
+	if err != nil || h != "" || !e.mode.IsRegular() || e.size != 5 || e.mtime.Unix() != 1700000000 {
+		t.Fatalf("file: %+v %q %v", e, h, err)
+	}
+	_, _, err = c.statOpenDir(ctx, "/nope")
+	var re *RemoteError
+	if !errors.As(err, &re) || re.Op != "stat" || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "/nope") {
+		t.Fatalf("missing: %v", err)
+	}
+
+	// A folder without a type in its attributes counts as one when it
+	// opens; a file the server opens as a folder is closed again.
+	s.setHook(func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
+		switch {
+		case typ == fxpStat && arg == "/big":
+			return [][]byte{frame(fxpAttrs, id, attrsPayload(fakeEntry{flags: attrPermissions, perm: 0o755}))}, true
+		case typ == fxpOpendir && arg == "/f":
+			s.handles++
+			h := fmt.Sprint(s.handles)
+			s.opened[h] = arg
+			return [][]byte{frame(fxpHandle, id, putStr(nil, h))}, true
+		}
+		return nil, false
+	})
+	if e, h, err := c.statOpenDir(ctx, "/big"); err != nil || h == "" || !e.mode.IsDir() {
+		t.Fatalf("folder without type: %+v %q %v", e, h, err)
+	} else {
+		c.closeHandle(h)
+	}
+	if e, h, err := c.statOpenDir(ctx, "/f"); err != nil || h != "" || !e.mode.IsRegular() {
+		t.Fatalf("file opened as a folder: %+v %q %v", e, h, err)
+	}
+	if _, err := c.readDir(ctx, "/big"); err != nil { // after the CLOSEs, in order
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	open := len(s.opened)
+	s.mu.Unlock()
+	if open != 0 {
+		t.Errorf("handles left open: %v", s.opened)
+	}
+
+	// Malformed attributes break the protocol.
+	s.setHook(func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
+		if typ == fxpStat {
+			return [][]byte{frame(fxpAttrs, id, putU32(nil, attrSize))}, true
+		}
+		return nil, false
+	})
+	if _, _, err := c.statOpenDir(ctx, "/big"); !errors.Is(err, errSFTPProtocol) {
+		t.Fatalf("malformed ATTRS: %v", err)
 	}
 }
 
@@ -753,4 +836,10 @@ func (s *fakeServer) setMaxRead(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.maxRead = n
+}
+
+func (s *fakeServer) setHook(h func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hook = h
 }
