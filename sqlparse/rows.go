@@ -205,6 +205,16 @@ func (r *Reader) tuple(decode bool) error {
 					i += 4
 					goto next
 				}
+			case spStart[c]:
+				// White space or a comment before the value.
+				j, err := r.spCond(b, i, &cond)
+				if err != nil {
+					return err
+				}
+				if j > i {
+					i = j
+					continue
+				}
 			}
 			r.vals = vals
 			if i, err = r.value(b, i, decode, &cond); err != nil {
@@ -224,11 +234,6 @@ func (r *Reader) tuple(decode bool) error {
 				return r.errAt(i, "expected , or ) in row")
 			}
 			i++
-			if i < len(b) && spStart[b[i]] {
-				if i, err = r.spCond(b, i, &cond); err != nil {
-					return err
-				}
-			}
 		}
 	}
 	r.pos = i
@@ -647,3 +652,4 @@ func (r *Reader) resetRow() {
 	r.scr = 0
 	r.vals = r.vals[:0]
 }
+
