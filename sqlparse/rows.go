@@ -652,4 +652,3 @@ func (r *Reader) resetRow() {
 	r.scr = 0
 	r.vals = r.vals[:0]
 }
-
