@@ -290,6 +290,47 @@ func BenchmarkSFTPList10000(b *testing.B) {
 			reportServerCPU(b, srv, cpu0, cpuErr)
 		})
 	}
+	// The server alone: OpenSSH's sftp-server (the code of sshd's
+	// internal-sftp) run locally over pipes, read by the own listing
+	// client, without SSH (no sshd, no cipher).
+	b.Run("sftp-server-pipe", func(b *testing.B) {
+		const bin = "/usr/lib/openssh/sftp-server"
+		if _, err := os.Stat(bin); err != nil {
+			b.Skipf("%s is missing (openssh-sftp-server)", bin)
+		}
+		cmd := exec.Command(bin)
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		stdout, err := cmd.StdoutPipe()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		defer cmd.Wait()
+		list, stop, err := source.PipeLister(ctx, stdout, stdin, func() { stdin.Close() })
+		if err != nil {
+			stdin.Close()
+			b.Fatal(err)
+		}
+		defer stop()
+		cpu0, cpuErr := sshd.ProcessCPU(cmd.Process.Pid)
+		self0 := selfCPU()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if n, err := list(ctx, dir); err != nil || n != 10000 {
+				b.Fatalf("%d names: %v", n, err)
+			}
+		}
+		b.StopTimer()
+		b.ReportMetric(float64((selfCPU()-self0).Microseconds())/1000/float64(b.N), "client-cpu-ms/op")
+		if cpu1, err := sshd.ProcessCPU(cmd.Process.Pid); err == nil && cpuErr == nil {
+			b.ReportMetric(float64((cpu1-cpu0).Microseconds())/1000/float64(b.N), "sftp-cpu-ms/op")
+		}
+	})
 	// The floor: the server's own work, reading the folder and stat'ing
 	// every file, done locally.
 	b.Run("local-readdir-lstat", func(b *testing.B) {

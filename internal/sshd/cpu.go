@@ -81,6 +81,10 @@ func (s *Server) CPU() (CPU, error) {
 	return c, nil
 }
 
+// ProcessCPU returns the CPU time used so far by the live process pid (for
+// example an sftp-server a benchmark started itself).
+func ProcessCPU(pid int) (time.Duration, error) { return taskCPU(pid) }
+
 // taskCPU sums the run time of a process's threads.
 func taskCPU(pid int) (time.Duration, error) {
 	tasks, err := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "schedstat"))
