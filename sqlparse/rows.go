@@ -136,7 +136,20 @@ func (r *Reader) tuple(decode bool) error {
 		if bs {
 			bsc = '\\'
 		}
+		esc := byte('\'')
+		if bs {
+			esc = '\\'
+		}
 		for {
+			if haveFast && decode {
+				full := vals[:cap(vals)]
+				j, n, done := valuesFast(b, i, full, len(vals), esc)
+				vals, i = full[:n], j
+				if done {
+					r.vals = vals
+					break
+				}
+			}
 			if i >= len(b) {
 				if !r.eof {
 					return errNeedMore
@@ -240,6 +253,66 @@ func (r *Reader) tuple(decode bool) error {
 	r.first = false
 	r.cond = cond
 	return nil
+}
+
+// valuesFast decodes the values from b[i] into vals[n:] while they are
+// plain strings in single quotes (no escape; esc is the byte that would
+// start one besides the quote), decimal numbers or NULL, each directly
+// followed by ',' or ')', and there is room in vals and 66 bytes ahead in b.
+// It returns where it stopped, the new count of values, and whether it
+// read the row's closing ')'.
+func valuesFast(b []byte, i int, vals []Value, n int, esc byte) (int, int, bool) {
+	for i+66 <= len(b) && n < len(vals) {
+		var j int
+		switch c := b[i]; {
+		case c == '\'':
+			m := find2x64(&b[i+1], '\'', esc)
+			if m == 0 {
+				return i, n, false
+			}
+			k := i + 1 + bits.TrailingZeros64(m)
+			if b[k] != '\'' || b[k+1] == '\'' {
+				return i, n, false
+			}
+			vals[n] = Value{Kind: String, Raw: b[i+1 : k : k]}
+			j = k + 1
+		case '0' <= c && c <= '9':
+			j = i + 1
+			for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+				j++
+			}
+			kind := Int
+			if j < len(b) && b[j] == '.' {
+				kind = Number
+				j++
+				for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+					j++
+				}
+			}
+			if j >= len(b) {
+				return i, n, false
+			}
+			vals[n] = Value{Kind: kind, Raw: b[i:j:j]}
+		case c == 'N' || c == 'n':
+			if !equalFold(b[i:i+4], "null") {
+				return i, n, false
+			}
+			vals[n] = Value{Kind: Null}
+			j = i + 4
+		default:
+			return i, n, false
+		}
+		switch b[j] {
+		case ',':
+			n++
+			i = j + 1
+		case ')':
+			return j + 1, n + 1, true
+		default:
+			return i, n, false // vals[n] is overwritten later
+		}
+	}
+	return i, n, false
 }
 
 // spStart marks the bytes that may start white space, a comment or the end
