@@ -64,24 +64,28 @@ func TestClassifyBlocks(t *testing.T) {
 	}
 }
 
-// bothWays reads data with and without skipRowsFast, rows skipped, and fails
-// if the statements or the errors differ. It returns the bytes the fast path
-// skipped.
+// bothWays reads data with and without the fast paths, rows skipped and
+// rows decoded, and fails if the statements, rows or errors differ. It
+// returns the bytes skipRowsFast skipped.
 func bothWays(t *testing.T, data []byte, d Dialect, bufSize int) int64 {
 	t.Helper()
-	fast := &Reader{}
-	fast.resetSize(bytes.NewReader(data), d, bufSize, 0)
-	got, err1 := statements(fast)
-	slow := &Reader{slowOnly: true}
-	slow.resetSize(bytes.NewReader(data), d, bufSize, 0)
-	want, err2 := statements(slow)
-	if got != want || fmt.Sprint(err1) != fmt.Sprint(err2) {
-		t.Fatalf("skipping rows fast differs (buffer %d):\n%s%v\nvs byte by byte\n%s%v", bufSize, got, err1, want, err2)
+	var n int64
+	for _, read := range []func(*Reader) (string, error){statements, render} {
+		fast := &Reader{}
+		fast.resetSize(bytes.NewReader(data), d, bufSize, 0)
+		got, err1 := read(fast)
+		slow := &Reader{slowOnly: true}
+		slow.resetSize(bytes.NewReader(data), d, bufSize, 0)
+		want, err2 := read(slow)
+		if got != want || fmt.Sprint(err1) != fmt.Sprint(err2) {
+			t.Fatalf("fast paths differ (buffer %d):\n%s%v\nvs byte by byte\n%s%v", bufSize, got, err1, want, err2)
+		}
+		if slow.fastBytes != 0 {
+			t.Fatal("slowOnly reader used a fast path")
+		}
+		n += fast.fastBytes
 	}
-	if slow.fastBytes != 0 {
-		t.Fatal("slowOnly reader used the fast path")
-	}
-	return fast.fastBytes
+	return n
 }
 
 func TestSkipRowsFastCorpus(t *testing.T) {
@@ -168,8 +172,9 @@ func TestSkipRowsFastTricky(t *testing.T) {
 	}
 }
 
-// FuzzSkipRows compares skipping rows with and without skipRowsFast on
-// INSERT statements made of the fuzzer's tuples repeated.
+// FuzzSkipRows compares skipping and decoding rows with and without the
+// fast paths (skipRowsFast, valuesFast) on INSERT statements made of the
+// fuzzer's tuples repeated.
 func FuzzSkipRows(f *testing.F) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for i := range 20 {

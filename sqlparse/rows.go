@@ -141,7 +141,7 @@ func (r *Reader) tuple(decode bool) error {
 			esc = '\\'
 		}
 		for {
-			if haveFast && decode {
+			if haveFast && decode && !r.slowOnly {
 				full := vals[:cap(vals)]
 				j, n, done := valuesFast(b, i, full, len(vals), esc)
 				vals, i = full[:n], j
