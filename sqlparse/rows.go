@@ -17,6 +17,22 @@ func (rr *rowReader) NextRow() ([]Value, error) {
 	if r.mode == modeStmt {
 		return nil, io.EOF
 	}
+	if r.mode == modeInsert {
+		// row's work without its loop, for a row that is in the buffer.
+		r.mark = r.pos
+		switch err := r.tuple(true); err {
+		case nil:
+			return r.vals, nil
+		case io.EOF:
+			r.mode = modeStmt
+			return nil, io.EOF
+		case errNeedMore:
+			// row fills the buffer and reads the row again.
+		default:
+			r.err = err
+			return nil, err
+		}
+	}
 	if err := r.row(true); err != nil {
 		if err != io.EOF {
 			r.err = err
@@ -113,8 +129,15 @@ func (r *Reader) rowStart(b []byte, cond *int) (int, error) {
 func (r *Reader) tuple(decode bool) error {
 	b := r.buf[:r.end]
 	cond := r.cond
-	i, err := r.rowStart(b, &cond)
-	if err != nil {
+	var i int
+	var err error
+	if j := r.pos; !r.first && j+2 < len(b) && b[j] == ',' && (b[j+1] == '(' || b[j+1] == '\n' && b[j+2] == '(') {
+		// rowStart's fast path, inline: ",(" or ",\n(" between rows.
+		i = j + 1
+		if b[i] != '(' {
+			i++
+		}
+	} else if i, err = r.rowStart(b, &cond); err != nil {
 		return err
 	}
 	open := i
