@@ -166,7 +166,7 @@ func (r *Reader) tuple(decode bool) error {
 		for {
 			if haveFast && decode && !r.slowOnly {
 				full := vals[:cap(vals)]
-				j, n, done := valuesFast(b, i, full, len(vals), esc)
+				j, n, done := r.valuesFast(b, i, full, len(vals), esc)
 				vals, i = full[:n], j
 				if done {
 					r.vals = vals
@@ -279,12 +279,12 @@ func (r *Reader) tuple(decode bool) error {
 }
 
 // valuesFast decodes the values from b[i] into vals[n:] while they are
-// plain strings in single quotes (no escape; esc is the byte that would
-// start one besides the quote), decimal numbers or NULL, each directly
+// strings in single quotes (esc is the byte that starts an escape besides
+// a doubled quote), decimal numbers or NULL, each directly
 // followed by ',' or ')', and there is room in vals and 66 bytes ahead in b.
 // It returns where it stopped, the new count of values, and whether it
 // read the row's closing ')'.
-func valuesFast(b []byte, i int, vals []Value, n int, esc byte) (int, int, bool) {
+func (r *Reader) valuesFast(b []byte, i int, vals []Value, n int, esc byte) (int, int, bool) {
 	for i+66 <= len(b) && n < len(vals) {
 		var j int
 		switch c := b[i]; {
@@ -294,11 +294,17 @@ func valuesFast(b []byte, i int, vals []Value, n int, esc byte) (int, int, bool)
 				return i, n, false
 			}
 			k := i + 1 + bits.TrailingZeros64(m)
-			if b[k] != '\'' || b[k+1] == '\'' {
+			if b[k] == '\'' && b[k+1] != '\'' {
+				vals[n] = Value{Kind: String, Raw: b[i+1 : k : k]}
+				j = k + 1
+				break
+			}
+			// An escape or a doubled quote at b[k].
+			j = skipQuotedFrom(b, i, k, '\'', esc == '\\', false)
+			if j < 0 || j >= len(b) {
 				return i, n, false
 			}
-			vals[n] = Value{Kind: String, Raw: b[i+1 : k : k]}
-			j = k + 1
+			vals[n] = Value{Kind: String, Raw: r.unquote(b[i+1:j-1], '\'', esc == '\\')}
 		case '0' <= c && c <= '9':
 			j = i + 1
 			for j < len(b) && '0' <= b[j] && b[j] <= '9' {
