@@ -507,7 +507,8 @@ func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error
 }
 
 // readHandle lists the open folder dir: up to listWindow READDIR requests
-// in flight until the server answers SSH_FX_EOF, then CLOSE. It returns
+// in flight until the server answers SSH_FX_EOF, then CLOSE (its reply
+// not waited for). It returns
 // every name but "." and "..". A STATUS error is a *RemoteError; a reply
 // that breaks the protocol (or comes out of order) wraps errSFTPProtocol.
 func (c *listClient) readHandle(ctx context.Context, dir, handle string) ([]dirEntry, error) {
@@ -602,13 +603,11 @@ func (c *listClient) readHandle(ctx context.Context, dir, handle string) ([]dirE
 			return fail(fmt.Errorf("%w: reading folder %s: reply of type %d to READDIR", errSFTPProtocol, dir, r.typ))
 		}
 	}
-	// The CLOSE reply follows the last READDIR reply; a failure to close a
-	// folder's handle does not change what was read.
-	if r, err := c.wait(ctx, closing[0]); err != nil {
-		return nil, err
-	} else if r.typ != fxpStatus {
-		return nil, fmt.Errorf("%w: reading folder %s: reply of type %d to CLOSE", errSFTPProtocol, dir, r.typ)
-	}
+	// The CLOSE reply is not waited for (a round trip less): a failure to
+	// close a folder's handle does not change what was read, and the
+	// server answers requests in order, so the handle is closed before
+	// anything sent later is done.
+	c.forget(closing)
 	return out, nil
 }
 
