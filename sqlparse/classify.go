@@ -15,6 +15,10 @@ import "math/bits"
 // strings that matter. Anything it does not handle itself (comments,
 // other quotes, the delimiter, a stray backslash) ends the fast path at the
 // last whole row, and the byte-by-byte scanner takes over from there.
+//
+// find2x64, also in assembly, marks two byte values among 64: scanString
+// and valuesFast find the end of a string (or its first escape) with one
+// call instead of a loop.
 
 // Class bits in the nibble tables.
 const (

@@ -155,11 +155,7 @@ func (r *Reader) tuple(decode bool) error {
 		bs := r.dialect == MySQL && !r.noBackslash || r.dialect == Postgres && !r.stdStrings
 		dq := r.dialect != Postgres // "..." is a string
 		vals := r.vals[:0]
-		var bsc byte // what ends the plain part of a string besides its quote
-		if bs {
-			bsc = '\\'
-		}
-		esc := byte('\'')
+		esc := byte('\'') // what starts an escape in a string
 		if bs {
 			esc = '\\'
 		}
@@ -183,24 +179,6 @@ func (r *Reader) tuple(decode bool) error {
 			// by ',' or ')'; value handles everything else.
 			switch c := b[i]; {
 			case c == '\'' || c == '"' && dq:
-				if haveFast && i+66 <= len(b) {
-					// A string without escapes shorter than 64 bytes, in
-					// one look.
-					e := bsc
-					if !bs {
-						e = c
-					}
-					if m := find2x64(&b[i+1], c, e); m != 0 {
-						k := i + 1 + bits.TrailingZeros64(m)
-						if b[k] == c && (b[k+1] == ',' || b[k+1] == ')') {
-							if decode {
-								vals = append(vals, Value{Kind: String, Raw: b[i+1 : k : k]})
-							}
-							i = k + 1
-							goto next
-						}
-					}
-				}
 				e, esc := scanString(b, i, c, bs, r.eof)
 				if e > 0 && e < len(b) && (b[e] == ',' || b[e] == ')') {
 					if decode {
