@@ -192,18 +192,7 @@ func (r *Reader) tuple(decode bool) error {
 					goto next
 				}
 			case '0' <= c && c <= '9':
-				j := i + 1
-				for j < len(b) && '0' <= b[j] && b[j] <= '9' {
-					j++
-				}
-				kind := Int
-				if j < len(b) && b[j] == '.' {
-					kind = Number
-					j++
-					for j < len(b) && '0' <= b[j] && b[j] <= '9' {
-						j++
-					}
-				}
+				j, kind := decimal(b, i)
 				if j < len(b) && (b[j] == ',' || b[j] == ')') {
 					if decode {
 						vals = append(vals, Value{Kind: kind, Raw: b[i:j:j]})
@@ -284,18 +273,8 @@ func (r *Reader) valuesFast(b []byte, i int, vals []Value, n int, esc byte) (int
 			}
 			vals[n] = Value{Kind: String, Raw: r.unquote(b[i+1:j-1], '\'', esc == '\\')}
 		case '0' <= c && c <= '9':
-			j = i + 1
-			for j < len(b) && '0' <= b[j] && b[j] <= '9' {
-				j++
-			}
-			kind := Int
-			if j < len(b) && b[j] == '.' {
-				kind = Number
-				j++
-				for j < len(b) && '0' <= b[j] && b[j] <= '9' {
-					j++
-				}
-			}
+			var kind ValueKind
+			j, kind = decimal(b, i)
 			if j >= len(b) {
 				return i, n, false
 			}
@@ -320,6 +299,24 @@ func (r *Reader) valuesFast(b []byte, i int, vals []Value, n int, esc byte) (int
 		}
 	}
 	return i, n, false
+}
+
+// decimal returns the end of the digits, and of the '.' and digits that
+// may follow them, from the digit at b[i], and whether they make an Int or a
+// Number.
+func decimal(b []byte, i int) (int, ValueKind) {
+	j := i + 1
+	for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+		j++
+	}
+	if j >= len(b) || b[j] != '.' {
+		return j, Int
+	}
+	j++
+	for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+		j++
+	}
+	return j, Number
 }
 
 // spStart marks the bytes that may start white space, a comment or the end
