@@ -485,6 +485,7 @@ func (s *SFTP) sftpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, er
 type openDir struct {
 	l      *listClient
 	handle string
+	rtt    time.Duration // of the round trip that opened it
 }
 
 // statRoot stats root (following symbolic links) and, when it is a folder,
@@ -493,11 +494,11 @@ type openDir struct {
 // than the server refusing the path (open is then nil).
 func (s *SFTP) statRoot(ctx context.Context, c *sshConn, root string) (dirEntry, *openDir, error) {
 	if l := c.getLister(ctx, s.slowList); l != nil {
-		e, handle, err := l.statOpenDir(ctx, root)
+		e, handle, rtt, err := l.statOpenDir(ctx, root)
 		var re *RemoteError
 		switch {
 		case err == nil && handle != "":
-			return e, &openDir{l, handle}, nil
+			return e, &openDir{l, handle, rtt}, nil
 		case err == nil:
 			return e, nil, nil
 		case ctx.Err() != nil:
@@ -530,7 +531,7 @@ func (s *SFTP) readDir(ctx context.Context, c *sshConn, dir string, open *openDi
 		var entries []dirEntry
 		var err error
 		if open != nil {
-			entries, err = l.readHandle(ctx, dir, open.handle)
+			entries, err = l.readHandle(ctx, dir, open.handle, open.rtt)
 		} else {
 			entries, err = l.readDir(ctx, dir)
 		}

@@ -57,11 +57,21 @@ const (
 	// SFTP_MAX_MSG_LENGTH: its own client refuses longer ones, so no
 	// server that works with OpenSSH sends them.
 	listMaxPacket = 256 << 10
-	// listWindow is the most READDIR requests in flight per folder (the
-	// window starts at two and doubles with each batch of names; it is
-	// refilled when half of it came back). After the end of the folder,
-	// the ones still in flight come back as small SSH_FX_EOF replies.
+	// listWindow is the most READDIR requests in flight per folder on a
+	// short round trip (the window starts at two and doubles with each
+	// batch of names; it is refilled when half of it came back). After the
+	// end of the folder, the ones still in flight come back as small
+	// SSH_FX_EOF replies.
 	listWindow = 16
+	// On a round trip of listLongRTT or more (measured on the OPENDIR or
+	// STAT that opened the folder), listWindow requests no longer keep
+	// the server busy: the window starts at twice listWindow and grows to
+	// four times the NAME replies received so far, up to listMaxWindow,
+	// so that a big folder costs a few round trips; after its end, at most
+	// three times as many requests as were useful come back as EOF, at
+	// the same time (a small cost to the server, none in time).
+	listLongRTT   = 4 * time.Millisecond
+	listMaxWindow = 256
 	// listMaxEntries bounds the names (and replies) accepted for one
 	// folder, so that a server sending names forever fails the listing
 	// instead of filling the memory.
@@ -421,28 +431,31 @@ func appendRequest(b []byte, typ byte, id uint32, s string) []byte {
 // statOpenDir sends STAT and OPENDIR of p in one write, so that the root of
 // a listing costs one round trip, not two, before its READDIRs. It returns
 // what STAT says of p (following symbolic links) and, when p is a folder,
-// its open handle, which the caller reads with readHandle. A folder whose
+// its open handle, which the caller reads with readHandle, and the round
+// trip of STAT. A folder whose
 // type the server leaves out counts as a folder when OPENDIR succeeds. A
 // refused STAT is a *RemoteError with Op "stat", a folder that cannot be
 // opened one with Op "opendir". When ctx ends between the two replies, a
 // handle the server opened stays open until the session ends.
-func (c *listClient) statOpenDir(ctx context.Context, p string) (e dirEntry, handle string, err error) {
+func (c *listClient) statOpenDir(ctx context.Context, p string) (e dirEntry, handle string, rtt time.Duration, err error) {
 	var k [2]call
 	c.register(k[:])
 	b := appendRequest(nil, fxpStat, k[0].id, p)
+	t0 := time.Now()
 	if err := c.send(appendRequest(b, fxpOpendir, k[1].id, p)); err != nil {
 		c.forget(k[:])
-		return e, "", err
+		return e, "", 0, err
 	}
 	rs, err := c.wait(ctx, k[0])
 	if err != nil {
 		c.forget(k[1:])
-		return e, "", err
+		return e, "", 0, err
 	}
+	rtt = time.Since(t0)
 	ro, err := c.wait(ctx, k[1])
 	if err != nil {
 		rs.release()
-		return e, "", err
+		return e, "", 0, err
 	}
 	handle, openErr := parseHandle(ro, "opendir", p)
 	ro.release()
@@ -454,14 +467,14 @@ func (c *listClient) statOpenDir(ctx context.Context, p string) (e dirEntry, han
 	}
 	switch {
 	case err != nil:
-		return e, "", err
+		return e, "", rtt, err
 	case !isDir:
-		return e, "", nil
+		return e, "", rtt, nil
 	case openErr != nil:
-		return e, "", openErr
+		return e, "", rtt, openErr
 	}
 	e.mode |= fs.ModeDir
-	return e, handle, nil
+	return e, handle, rtt, nil
 }
 
 // parseStat reads the reply to STAT.
@@ -495,26 +508,31 @@ func (c *listClient) readDir(ctx context.Context, dir string) ([]dirEntry, error
 		c.forget(open[:])
 		return nil, err
 	}
+	t0 := time.Now()
 	r, err := c.wait(ctx, open[0])
 	if err != nil {
 		return nil, err
 	}
+	rtt := time.Since(t0)
 	handle, err := parseHandle(r, "opendir", dir)
 	if err != nil {
 		return nil, err
 	}
-	return c.readHandle(ctx, dir, handle)
+	return c.readHandle(ctx, dir, handle, rtt)
 }
 
 // readHandle lists the open folder dir: up to listWindow READDIR requests
 // in flight until the server answers SSH_FX_EOF, then CLOSE (its reply
-// not waited for). It returns
+// not waited for); rtt is the round trip that opened it, if known. It
+// returns
 // every name but "." and "..". A STATUS error is a *RemoteError; a reply
 // that breaks the protocol (or comes out of order) wraps errSFTPProtocol.
-func (c *listClient) readHandle(ctx context.Context, dir, handle string) ([]dirEntry, error) {
+func (c *listClient) readHandle(ctx context.Context, dir, handle string, rtt time.Duration) ([]dirEntry, error) {
 	var (
 		out      []dirEntry
 		inflight = make([]call, 0, listWindow)
+		long     = rtt >= listLongRTT
+		names    int // NAME replies received
 		buf      []byte
 		eof      bool
 		replies  int
@@ -549,9 +567,13 @@ func (c *listClient) readHandle(ctx context.Context, dir, handle string) ([]dirE
 		return nil, err
 	}
 	// Two requests first (a small folder costs one NAME and one EOF
-	// reply); each NAME reply doubles the window up to listWindow, and
-	// the window is refilled once half of it came back.
-	if err := issue(2); err != nil {
+	// reply); each NAME reply doubles the window up to listWindow (more on
+	// a long round trip), and the window is refilled once half of it came
+	// back.
+	if long {
+		target = 2 * listWindow
+	}
+	if err := issue(target); err != nil {
 		return fail(err)
 	}
 	for len(inflight) > 0 {
@@ -579,7 +601,11 @@ func (c *listClient) readHandle(ctx context.Context, dir, handle string) ([]dirE
 			}
 			// Refill in batches: one write (one SSH packet for sshd to
 			// read and pass on) per half window instead of one per reply.
+			names++
 			target = min(2*target, listWindow)
+			if long {
+				target = max(target, min(4*names, listMaxWindow))
+			}
 			if len(inflight) <= target/2 {
 				if err := issue(target - len(inflight)); err != nil {
 					return fail(err)

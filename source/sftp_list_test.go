@@ -426,6 +426,36 @@ func TestListClientPipelines(t *testing.T) {
 	}
 }
 
+// On a long round trip (here a slow OPENDIR) the window grows past
+// listWindow, and the listing stays right.
+func TestListClientLongRoundTrip(t *testing.T) {
+	big := manyEntries(5000)
+	s := &fakeServer{dirs: map[string][]fakeEntry{"/big": big}}
+	s.setHook(func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
+		if typ == fxpOpendir {
+			time.Sleep(2 * listLongRTT)
+		}
+		return nil, false
+	})
+	c, err := s.start(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.readDir(context.Background(), "/big")
+	if err != nil || !slices.Equal(entryNames(got), fakeNames(big)) {
+		t.Fatalf("%d names, want %d: %v", len(got), len(big), err)
+	}
+	if s.inFlight() <= listWindow {
+		t.Errorf("at most %d requests in flight, want more than %d", s.inFlight(), listWindow)
+	}
+	syncServer(c)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.opened) != 0 {
+		t.Errorf("handles left open: %v", s.opened)
+	}
+}
+
 func TestListClientStatOpenDir(t *testing.T) {
 	big := manyEntries(1050)
 	s := &fakeServer{dirs: map[string][]fakeEntry{"/big": big}, files: map[string][]byte{"/f": []byte("hello")}}
@@ -434,19 +464,19 @@ func TestListClientStatOpenDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	e, h, err := c.statOpenDir(ctx, "/big")
+	e, h, _, err := c.statOpenDir(ctx, "/big")
 	if err != nil || h == "" || !e.mode.IsDir() {
 		t.Fatalf("folder: %+v %q %v", e, h, err)
 	}
-	got, err := c.readHandle(ctx, "/big", h)
+	got, err := c.readHandle(ctx, "/big", h, 0)
 	if err != nil || !slices.Equal(entryNames(got), fakeNames(big)) {
 		t.Fatalf("folder: %d names, %v", len(got), err)
 	}
-	e, h, err = c.statOpenDir(ctx, "/f")
+	e, h, _, err = c.statOpenDir(ctx, "/f")
 	if err != nil || h != "" || !e.mode.IsRegular() || e.size != 5 || e.mtime.Unix() != 1700000000 {
 		t.Fatalf("file: %+v %q %v", e, h, err)
 	}
-	_, _, err = c.statOpenDir(ctx, "/nope")
+	_, _, _, err = c.statOpenDir(ctx, "/nope")
 	var re *RemoteError
 	if !errors.As(err, &re) || re.Op != "stat" || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "/nope") {
 		t.Fatalf("missing: %v", err)
@@ -466,12 +496,12 @@ func TestListClientStatOpenDir(t *testing.T) {
 		}
 		return nil, false
 	})
-	if e, h, err := c.statOpenDir(ctx, "/big"); err != nil || h == "" || !e.mode.IsDir() {
+	if e, h, _, err := c.statOpenDir(ctx, "/big"); err != nil || h == "" || !e.mode.IsDir() {
 		t.Fatalf("folder without type: %+v %q %v", e, h, err)
 	} else {
 		c.closeHandle(h)
 	}
-	if e, h, err := c.statOpenDir(ctx, "/f"); err != nil || h != "" || !e.mode.IsRegular() {
+	if e, h, _, err := c.statOpenDir(ctx, "/f"); err != nil || h != "" || !e.mode.IsRegular() {
 		t.Fatalf("file opened as a folder: %+v %q %v", e, h, err)
 	}
 	syncServer(c) // after the CLOSEs, in order
@@ -489,7 +519,7 @@ func TestListClientStatOpenDir(t *testing.T) {
 		}
 		return nil, false
 	})
-	if _, _, err := c.statOpenDir(ctx, "/big"); !errors.Is(err, errSFTPProtocol) {
+	if _, _, _, err := c.statOpenDir(ctx, "/big"); !errors.Is(err, errSFTPProtocol) {
 		t.Fatalf("malformed ATTRS: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Proxy forwards TCP connections from a loopback port to a target and cuts
@@ -21,6 +22,7 @@ type Proxy struct {
 	Stall atomic.Bool
 
 	target string
+	delay  time.Duration // one way, each direction
 	cut    func(n int) int64
 	ln     net.Listener
 	wg     sync.WaitGroup
@@ -43,6 +45,57 @@ func NewProxy(t testing.TB, target string, cut func(n int) int64) *Proxy {
 	go p.accept()
 	t.Cleanup(p.Close)
 	return p
+}
+
+// NewLatencyProxy starts a proxy to target that delivers everything delay
+// after it arrived, in each direction: a link with a round-trip time of
+// twice delay and no bandwidth limit. It is closed when the test ends.
+func NewLatencyProxy(t testing.TB, target string, delay time.Duration) *Proxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &Proxy{Addr: ln.Addr().String(), target: target, delay: delay, cut: func(int) int64 { return 0 },
+		ln: ln, conns: map[net.Conn]struct{}{}}
+	p.wg.Add(1)
+	go p.accept()
+	t.Cleanup(p.Close)
+	return p
+}
+
+// delayCopy copies src to dst, writing each chunk delay after it was read.
+// It returns when src fails; after dst fails, what src sends is dropped.
+func delayCopy(dst io.Writer, src io.Reader, delay time.Duration) {
+	type chunk struct {
+		b  []byte
+		at time.Time
+	}
+	ch := make(chan chunk, 1024)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for c := range ch {
+			time.Sleep(time.Until(c.at))
+			if _, err := dst.Write(c.b); err != nil {
+				for range ch {
+				}
+				return
+			}
+		}
+	}()
+	for {
+		b := make([]byte, 64<<10)
+		n, err := src.Read(b)
+		if n > 0 {
+			ch <- chunk{b[:n], time.Now().Add(delay)}
+		}
+		if err != nil {
+			break
+		}
+	}
+	close(ch)
+	<-done
 }
 
 // Close stops the proxy and waits for its goroutines.
@@ -89,7 +142,11 @@ func (p *Proxy) accept() {
 		p.wg.Add(2)
 		go func() {
 			defer p.wg.Done()
-			io.Copy(s, c)
+			if p.delay > 0 {
+				delayCopy(s, c, p.delay)
+			} else {
+				io.Copy(s, c)
+			}
 			close(clientDone)
 			s.Close()
 			c.Close()
@@ -106,6 +163,8 @@ func (p *Proxy) accept() {
 						<-clientDone // forward nothing more until the client gives up
 					}
 				}
+			} else if p.delay > 0 {
+				delayCopy(c, s, p.delay)
 			} else {
 				io.Copy(c, s)
 			}
