@@ -247,8 +247,9 @@ func (r *Reader) tuple(decode bool) error {
 
 // valuesFast decodes the values from b[i] into vals[n:] while they are
 // strings in single quotes (esc is the byte that starts an escape besides
-// a doubled quote), decimal numbers or NULL, each directly
-// followed by ',' or ')', and there is room in vals and 66 bytes ahead in b.
+// a doubled quote), decimal numbers or NULL, each directly followed by ')'
+// or by ',' and at most one space, and there is room in vals and 66 bytes
+// ahead in b.
 // It returns where it stopped, the new count of values, and whether it
 // read the row's closing ')'.
 func (r *Reader) valuesFast(b []byte, i int, vals []Value, n int, esc byte) (int, int, bool) {
@@ -292,6 +293,9 @@ func (r *Reader) valuesFast(b []byte, i int, vals []Value, n int, esc byte) (int
 		case ',':
 			n++
 			i = j + 1
+			if i < len(b) && b[i] == ' ' {
+				i++ // "(1, 'a')" as phpMyAdmin and people write it
+			}
 		case ')':
 			return j + 1, n + 1, true
 		default:
