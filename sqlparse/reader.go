@@ -80,8 +80,9 @@ type Reader struct {
 	// nib classifies blocks for skipRowsFast, which runs when fast is set.
 	nib  nibbleTab
 	fast bool
-	// slowOnly turns skipRowsFast off (tests compare both ways);
-	// fastBytes counts the bytes it skipped.
+	// slowOnly turns the fast paths (skipRowsFast, valuesFast) off, for
+	// tests that compare both ways; fastBytes counts the bytes
+	// skipRowsFast skipped.
 	slowOnly  bool
 	fastBytes int64
 	// specialWords is special plus the bytes that start words.

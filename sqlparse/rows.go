@@ -249,9 +249,8 @@ func (r *Reader) tuple(decode bool) error {
 // strings in single quotes (esc is the byte that starts an escape besides
 // a doubled quote), decimal numbers or NULL, each directly followed by ')'
 // or by ',' and at most one space, and there is room in vals and 66 bytes
-// ahead in b.
-// It returns where it stopped, the new count of values, and whether it
-// read the row's closing ')'.
+// ahead in b. It returns where it stopped (the start of a value it does not
+// take), the new count of values, and whether it read the row's closing ')'.
 func (r *Reader) valuesFast(b []byte, i int, vals []Value, n int, esc byte) (int, int, bool) {
 	for i+66 <= len(b) && n < len(vals) {
 		var j int
