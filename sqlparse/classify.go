@@ -153,9 +153,9 @@ const fastBatch = 16
 // nothing but numbers, words, parentheses and strings in the dialect's
 // quote, and returns the index after the last row it skipped (open if
 // none). It stops after a row not followed by a comma, white space and
-// '(', before a row
-// holding anything else, and before the last 64 bytes of b; the caller reads
-// on byte by byte from there. bs says whether backslashes escape in strings.
+// '(', before a row holding anything else, and before the last 64 bytes of
+// b; the caller reads on byte by byte from there. bs says whether
+// backslashes escape in strings.
 func (r *Reader) skipRowsFast(b []byte, open int, bs bool) (end int) {
 	var masks [fastBatch][3]uint64
 	end = open
