@@ -346,19 +346,14 @@ func BenchmarkExtractGzip(b *testing.B) {
 }
 
 func BenchmarkExtractZstd(b *testing.B) {
-	src := benchSQL(b)
-	path := benchFile(b, "bench.sql.zst", func(dir, path string) {
-		run(b, dir, nil, "zstd", "-q", "-3", src, "-o", path)
-	})
+	path := benchZstdFile(b)
 	benchExtract(b, &archive.Extractor{}, path)
 }
 
 // BenchmarkKlauspostZstd is the anchor for zstd: klauspost's decoder with
 // its default options, reading the same file straight.
 func BenchmarkKlauspostZstd(b *testing.B) {
-	path := benchFile(b, "bench.sql.zst", func(dir, path string) {
-		run(b, dir, nil, "zstd", "-q", "-3", benchSQL(b), "-o", path)
-	})
+	path := benchZstdFile(b)
 	buf := make([]byte, 256<<10)
 	b.ReportAllocs()
 	m := startCPU(b)
@@ -388,9 +383,7 @@ func BenchmarkKlauspostZstd(b *testing.B) {
 // goroutine), read with a 256 KiB buffer: Read, or WriteTo(io.Discard),
 // which saves the copy into the caller's buffer.
 func BenchmarkZstdCeiling(b *testing.B) {
-	path := benchFile(b, "bench.sql.zst", func(dir, path string) {
-		run(b, dir, nil, "zstd", "-q", "-3", benchSQL(b), "-o", path)
-	})
+	path := benchZstdFile(b)
 	for _, mode := range []string{"Read", "WriteTo"} {
 		b.Run(mode, func(b *testing.B) {
 			f, err := os.Open(path)
@@ -398,11 +391,7 @@ func BenchmarkZstdCeiling(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer f.Close()
-			zd, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false), zstd.WithDecoderMaxWindow(128<<20))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer zd.Close()
+			zd := ceilingZstd(b)
 			buf := make([]byte, 256<<10)
 			b.ReportAllocs()
 			m := startCPU(b)
@@ -591,19 +580,13 @@ func BenchmarkZipVsStdlib(b *testing.B) {
 // klauspost's decoder alone (as in ZstdCeiling/Read); x-ceiling-cpu is the
 // share of the decoder's own speed that Extract keeps.
 func BenchmarkZstdVsCeiling(b *testing.B) {
-	path := benchFile(b, "bench.sql.zst", func(dir, path string) {
-		run(b, dir, nil, "zstd", "-q", "-3", benchSQL(b), "-o", path)
-	})
+	path := benchZstdFile(b)
 	f, err := os.Open(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	zd, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false), zstd.WithDecoderMaxWindow(128<<20))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer zd.Close()
+	zd := ceilingZstd(b)
 	buf := make([]byte, 256<<10)
 	ceiling := contender{"ceiling", func() (int64, error) {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
@@ -615,4 +598,24 @@ func BenchmarkZstdVsCeiling(b *testing.B) {
 		return readAll(zd, buf)
 	}}
 	benchRatio(b, extractOnce(b, &archive.Extractor{}, path), ceiling)
+}
+
+// benchZstdFile returns the benchmark SQL compressed by the zstd tool at
+// level 3, made once.
+func benchZstdFile(b *testing.B) string {
+	return benchFile(b, "bench.sql.zst", func(dir, path string) {
+		run(b, dir, nil, "zstd", "-q", "-3", benchSQL(b), "-o", path)
+	})
+}
+
+// ceilingZstd returns klauspost's decoder with the options that make it
+// fastest on one stream (the ceiling benchmarks' anchor), closed when b
+// ends.
+func ceilingZstd(b *testing.B) *zstd.Decoder {
+	zd, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(false), zstd.WithDecoderMaxWindow(128<<20))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(zd.Close)
+	return zd
 }
