@@ -41,11 +41,15 @@ func TestClassifyBlocks(t *testing.T) {
 			}
 			n := 1 + rng.IntN(fastBatch)
 			var got, want [fastBatch][3]uint64
-			classify(data, n, &nib, got[:n])
 			classifyGo(data, n, &nib, want[:n])
-			if got != want {
-				t.Fatalf("%s: classify differs from classifyGo on %q", name, data[:n*64])
+			for _, h := range append(classifyImpls(), classifyImpl{"in use", classify}) {
+				var g [fastBatch][3]uint64
+				h.fn(data, n, &nib, g[:n])
+				if g != want {
+					t.Fatalf("%s: classify %s differs from classifyGo on %q", name, h.name, data[:n*64])
+				}
 			}
+			got = want
 			for k := range n {
 				for i, c := range data[k*64 : k*64+64] {
 					bit := uint64(1) << i
@@ -97,7 +101,7 @@ func TestSkipRowsFastCorpus(t *testing.T) {
 			}
 		})
 	}
-	if haveFast && fast == 0 {
+	if haveClassify && fast == 0 {
 		t.Error("the fast path never ran on the corpus")
 	}
 }
@@ -167,7 +171,7 @@ func TestSkipRowsFastTricky(t *testing.T) {
 		}
 	}
 	t.Logf("fast path skipped %d bytes", fast)
-	if haveFast && fast == 0 {
+	if haveClassify && fast == 0 {
 		t.Error("the fast path never ran")
 	}
 }
@@ -214,6 +218,11 @@ func TestFind2x64(t *testing.T) {
 		}
 		if got := find2x64(&buf[0], a, c); got != want {
 			t.Fatalf("find2x64(%q, %q, %q) = %x, want %x", buf, a, c, got, want)
+		}
+		for _, h := range find2x64Impls() {
+			if got := h.fn((*[64]byte)(buf), a, c); got != want {
+				t.Fatalf("find2x64 %s(%q, %q, %q) = %x, want %x", h.name, buf, a, c, got, want)
+			}
 		}
 	}
 }

@@ -316,7 +316,8 @@ func (r *Reader) setDialect() {
 	}
 	r.rowSpecial[r.delim[0]] = true
 	r.fast = false
-	if haveFast && !r.slowOnly && r.dialect != Postgres {
+	if haveClassify && !r.slowOnly && r.dialect != Postgres {
+		pickClassifier()
 		r.nib, r.fast = buildNibbleTab('\'', &r.rowSpecial)
 	}
 }

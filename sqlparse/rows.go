@@ -160,7 +160,7 @@ func (r *Reader) tuple(decode bool) error {
 			esc = '\\'
 		}
 		for {
-			if haveFast && decode && !r.slowOnly {
+			if decode && !r.slowOnly {
 				full := vals[:cap(vals)]
 				j, n, done := r.valuesFast(b, i, full, len(vals), esc)
 				vals, i = full[:n], j

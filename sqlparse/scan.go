@@ -85,7 +85,7 @@ func zeroBytes(v uint64) uint64 { return (v - ones) &^ v & highs }
 func scanString(b []byte, i int, q byte, bs, eof bool) (int, bool) {
 	j := i + 1
 	n := len(b)
-	if haveFast && j+64 <= n {
+	if j+64 <= n {
 		// One 64-byte look for the closing quote or a backslash.
 		c := q
 		if bs {
