@@ -5,18 +5,19 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 # Debian packages the real-server tests use: MariaDB, PostgreSQL, OpenSSH,
-# Info-ZIP, 7-Zip, the sqlite3 shell (as an oracle) and the zstd tool.
+# Info-ZIP, 7-Zip, the sqlite3 shell (as an oracle), the zstd tool, and
+# qemu-user-static to run the arm64 tests (`portable`).
 DEB_PACKAGES := mariadb-server mariadb-client postgresql postgresql-client openssh-server openssh-client \
-                zip unzip p7zip-full sqlite3 zstd
+                zip unzip p7zip-full sqlite3 zstd qemu-user-static
 # A count, not a duration: a -fuzztime duration can end in a spurious
 # "context deadline exceeded" (go.dev/issue/75804, fixed in Go 1.27 only).
 FUZZTIME    ?= 200000x
 BENCHTIME   ?= 1s
 BENCHCOUNT  ?= 6
 
-.PHONY: test deps vet lint unit fuzz-short fuzz bench benchstat quickstart
+.PHONY: test deps vet lint unit portable fuzz-short fuzz bench benchstat quickstart
 
-test: deps vet lint unit fuzz-short
+test: deps vet lint unit portable fuzz-short
 
 # Installs the missing Debian packages when run as root; otherwise only says
 # what is missing (the tests then fail, since `make test` runs them with CI=true).
@@ -39,6 +40,22 @@ lint:
 # Every test, real servers included: CI=true turns a missing server into a failure.
 unit:
 	CI=true $(GO) test -race -count=1 -timeout 30m ./...
+
+# The paths that do not use assembly: every package builds for arm64; the
+# packages with assembly (sqlparse, archive) and the root package pass their
+# tests with -tags purego here, and as arm64 binaries under qemu-user (the
+# real-server tests skip there: `unit` runs them natively).
+PORTABLE_PKGS := ./sqlparse ./archive .
+portable:
+	GOARCH=arm64 $(GO) build ./...
+	GOARCH=arm64 $(GO) vet $(PORTABLE_PKGS)
+	env -u CI $(GO) test -count=1 -tags purego $(PORTABLE_PKGS)
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for p in $(PORTABLE_PKGS); do \
+	  GOARCH=arm64 $(GO) test -c -o "$$tmp/arm64.test" $$p; \
+	  echo "portable: $$p, arm64 test binary under qemu-aarch64-static"; \
+	  (cd $$p && env -u CI qemu-aarch64-static "$$tmp/arm64.test" -test.count=1) || exit 1; \
+	done
 
 # A few seconds of each fuzz target (the seeds always run in `unit`).
 fuzz-short:
