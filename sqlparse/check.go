@@ -89,6 +89,10 @@ type checker struct {
 	pieceDialect Dialect
 	opt          CheckOptions
 	cuts         []int64 // cuts[k] is where piece k starts; cuts[n] == size
+	// producer is the dump's, from its head; tail is what the readings
+	// taken so far ended with (whole.go).
+	producer producer
+	tail     tail
 	// taken and reread count the pieces taken as read on their own and
 	// the readings in order (tests).
 	taken, reread int
@@ -114,6 +118,7 @@ type piece struct {
 	start readerState // the state the piece was read in
 	end   readerState // the state after its last statement
 	lines int64       // newlines in the piece
+	tail  tail        // what it ended with
 	// clean is set when the piece was read to its end without error and
 	// its last statement ended with a delimiter, not with the piece.
 	clean bool
@@ -142,6 +147,7 @@ func (c *checker) run() (*Stats, error) {
 	if c.pieceDialect == Auto {
 		c.pieceDialect = detect(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF}))
 	}
+	c.producer, _ = producerOf(bytes.TrimPrefix(head, []byte{0xEF, 0xBB, 0xBF}))
 	if err := c.cut(pieceSize); err != nil {
 		return nil, err
 	}
@@ -197,6 +203,7 @@ func (c *checker) run() (*Stats, error) {
 				// ended after a complete statement: the next cut is a true
 				// statement start too.
 				total.add(&pc.stats)
+				c.noteTail(pc.tail)
 				c.taken++
 				lines += pc.lines
 				stmts += pc.stats.Statements
@@ -210,7 +217,31 @@ func (c *checker) run() (*Stats, error) {
 			return nil, err
 		}
 	}
+	if err := c.checkEnd(lines, stmts); err != nil {
+		return nil, err
+	}
 	return total, nil
+}
+
+// noteTail notes what a reading taken in order ended with.
+func (c *checker) noteTail(t tail) {
+	if t != tailNone {
+		c.tail = t
+	}
+}
+
+// checkEnd makes the end-of-input checks of a dump read in pieces, after
+// lines newlines and stmts statements.
+func (c *checker) checkEnd(lines, stmts int64) error {
+	msg, err := endCheck(c.producer, c.tail, stmts, &c.p.Allow)
+	if err == nil {
+		return nil
+	}
+	// The column of the end: the bytes after the last newline.
+	buf := make([]byte, min(c.size, 64<<10))
+	n, _ := c.src.ReadAt(buf, c.size-int64(len(buf)))
+	col := int64(n) - int64(bytes.LastIndexByte(buf[:n], '\n'))
+	return &Error{Line: lines + 1, Column: col, Offset: c.size, Statement: stmts + 1, Msg: msg, Err: err}
 }
 
 func cmpOr(a, b int64) int64 {
@@ -301,6 +332,8 @@ func (c *checker) readPiece(rd *Reader, k int, pc *piece) {
 	// to its end for one statement: bound that by the piece.
 	maxBuf := int(min(end-off, cmpOr(int64(c.p.MaxBuffer), defaultMaxBuffer)))
 	rd.resetSize(src, c.pieceDialect, c.p.BufferSize, maxBuf)
+	rd.SetAllow(c.p.Allow)
+	rd.midFile, rd.pieceEnd, rd.endByCaller = true, true, true
 	defer rd.resetSize(nil, Auto, c.p.BufferSize, c.p.MaxBuffer)
 	pc.stats.Tables = map[string]int64{}
 	if err := rd.start(); err != nil {
@@ -310,6 +343,7 @@ func (c *checker) readPiece(rd *Reader, k int, pc *piece) {
 	err := c.readAll(rd, &pc.stats, nil)
 	pc.end = rd.state()
 	pc.lines = src.lines
+	pc.tail = rd.tail
 	pc.clean = err == nil && !rd.eofEnd
 }
 
@@ -377,7 +411,12 @@ func (c *checker) resync(k int, st readerState, lines, stmts int64, pieces []*pi
 		d = st.dialect
 	}
 	rd.resetSize(src, d, c.p.BufferSize, c.p.MaxBuffer)
+	rd.SetAllow(c.p.Allow)
+	// Read in pieces, Check makes the end-of-input checks; read in order
+	// from the start to the end, the Reader does, as in Parse.
+	rd.endByCaller = pieces != nil
 	if k > 0 {
+		rd.midFile = true
 		if err := rd.start(); err != nil {
 			return 0, st, 0, 0, c.place(err, off, lines, stmts)
 		}
@@ -425,8 +464,9 @@ func (c *checker) resync(k int, st readerState, lines, stmts int64, pieces []*pi
 		return 0, st, 0, 0, c.place(err, off, lines, stmts)
 	}
 	total.add(&s)
+	c.noteTail(rd.tail)
 	if !found {
-		return len(c.cuts) - 1, rd.state(), 0, 0, nil
+		return len(c.cuts) - 1, rd.state(), lines + src.lines, stmts + s.Statements, nil
 	}
 	return m, pieces[m].start, lines + foundLine - 1, stmts + foundNum - 1, nil
 }

@@ -17,8 +17,14 @@ import (
 // inOrder counts a dump the way Check must: Parse, reading every row.
 func inOrder(t *testing.T, data []byte, d Dialect) (*Stats, error) {
 	t.Helper()
+	return inOrderWith(t, new(Parser), data, d)
+}
+
+// inOrderWith is inOrder with the Parser p.
+func inOrderWith(t *testing.T, p *Parser, data []byte, d Dialect) (*Stats, error) {
+	t.Helper()
 	s := &Stats{Tables: map[string]int64{}}
-	err := new(Parser).Parse(context.Background(), bytes.NewReader(data), d, func(st *Statement) error {
+	err := p.Parse(context.Background(), bytes.NewReader(data), d, func(st *Statement) error {
 		s.Statements++
 		if st.Rows == nil {
 			return nil
@@ -43,11 +49,17 @@ func inOrder(t *testing.T, data []byte, d Dialect) (*Stats, error) {
 // compares each result, and error, with a reading in order.
 func checkSame(t *testing.T, name string, data []byte, d Dialect, sizes ...int64) {
 	t.Helper()
-	want, wantErr := inOrder(t, data, d)
+	checkSameWith(t, new(Parser), name, data, d, sizes...)
+}
+
+// checkSameWith is checkSame with the Parser p.
+func checkSameWith(t *testing.T, p *Parser, name string, data []byte, d Dialect, sizes ...int64) {
+	t.Helper()
+	want, wantErr := inOrderWith(t, p, data, d)
 	for _, size := range sizes {
 		for _, workers := range []int{1, 2, 4} {
 			var bytesRead atomic.Int64
-			got, err := new(Parser).Check(context.Background(), bytes.NewReader(data), int64(len(data)), d,
+			got, err := p.Check(context.Background(), bytes.NewReader(data), int64(len(data)), d,
 				CheckOptions{Workers: workers, pieceSize: size, Bytes: &bytesRead})
 			where := fmt.Sprintf("%s, pieces of %d bytes, %d workers", name, size, workers)
 			if wantErr != nil || err != nil {
@@ -112,6 +124,7 @@ func TestCheckBadCuts(t *testing.T) {
 		}
 		fmt.Fprintf(&my, "INSERT INTO `v` VALUES (%d,'it''s \\' here');\n", i)
 	}
+	my.WriteString("-- Dump completed on 2026-12-01 23:44:20\n")
 	var pg strings.Builder
 	pg.WriteString("-- PostgreSQL database dump\n")
 	for i := range 40 {

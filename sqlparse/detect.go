@@ -13,16 +13,8 @@ import (
 // shell write, then by weighing dialect-specific content. It returns MySQL
 // when in doubt.
 func detect(b []byte) Dialect {
-	head := b[:min(len(b), 4096)]
-	switch {
-	case hasFold(head, "-- MySQL dump"), hasFold(head, "-- MariaDB dump"),
-		bytes.HasPrefix(head, []byte("/*M!999999")), hasFold(head, "-- phpMyAdmin SQL Dump"),
-		hasFold(head, "-- Server version"):
-		return MySQL
-	case hasFold(head, "-- PostgreSQL database"), hasFold(head, "-- Dumped by pg_dump"):
-		return Postgres
-	case bytes.HasPrefix(head, []byte("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;")):
-		return SQLite
+	if d := headerDialect(b); d != Auto {
+		return d
 	}
 	var my, pg, lite int
 	add := func(n *int, w int, pats ...string) {
@@ -51,6 +43,24 @@ func detect(b []byte) Dialect {
 		return SQLite
 	}
 	return MySQL
+}
+
+// headerDialect returns the dialect named by the header that mysqldump,
+// mariadb-dump, phpMyAdmin, pg_dump and the sqlite3 shell write at the start
+// of a dump, or Auto.
+func headerDialect(b []byte) Dialect {
+	head := b[:min(len(b), 4096)]
+	switch {
+	case hasFold(head, "-- MySQL dump"), hasFold(head, "-- MariaDB dump"),
+		bytes.HasPrefix(head, []byte("/*M!999999")), hasFold(head, "-- phpMyAdmin SQL Dump"),
+		hasFold(head, "-- Server version"):
+		return MySQL
+	case hasFold(head, "-- PostgreSQL database"), hasFold(head, "-- Dumped by pg_dump"):
+		return Postgres
+	case bytes.HasPrefix(head, []byte("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;")):
+		return SQLite
+	}
+	return Auto
 }
 
 // hasFold reports whether b contains pat, ignoring ASCII case.

@@ -15,6 +15,7 @@ func Example() {
 /*!40101 SET NAMES utf8mb4 */;
 CREATE TABLE t (id int, name text, data blob);
 INSERT INTO ` + "`shop`.`t`" + ` (id, name, data) VALUES (1,'O\'Brien',0x4869),(2,NULL,X'');
+-- Dump completed on 2026-12-01 23:44:20
 `
 	rd := sqlparse.NewReader(strings.NewReader(dump), sqlparse.Auto)
 	for {
@@ -64,6 +65,9 @@ COPY public.actor (actor_id, first_name) FROM stdin;
 1	PENELOPE
 2	\N
 \.
+--
+-- PostgreSQL database dump complete
+--
 `
 	var p sqlparse.Parser
 	err := p.Parse(context.Background(), strings.NewReader(dump), sqlparse.Auto, func(st *sqlparse.Statement) error {

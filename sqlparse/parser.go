@@ -18,6 +18,9 @@ type Parser struct {
 	// zero means 1 GiB. A larger one fails with an error wrapping
 	// ErrTooLarge.
 	MaxBuffer int
+	// Allow relaxes the checks that tell a whole dump from other input;
+	// the zero value makes them all (see [Allow]).
+	Allow Allow
 }
 
 var readers sync.Pool
@@ -33,6 +36,7 @@ func (p *Parser) Parse(ctx context.Context, r io.Reader, d Dialect, fn func(*Sta
 		rd = new(Reader)
 	}
 	rd.resetSize(r, d, p.BufferSize, p.MaxBuffer)
+	rd.SetAllow(p.Allow)
 	defer func() {
 		rd.resetSize(nil, Auto, p.BufferSize, p.MaxBuffer)
 		readers.Put(rd)

@@ -134,7 +134,12 @@ func TestTrailerKnownEarly(t *testing.T) {
 
 func TestZeroReader(t *testing.T) {
 	var rd Reader
+	if _, err := rd.Next(); !errors.Is(err, ErrEmpty) {
+		t.Errorf("zero Reader: Next returned %v, want ErrEmpty", err)
+	}
+	rd = Reader{}
+	rd.SetAllow(Allow{Empty: true})
 	if _, err := rd.Next(); err != io.EOF {
-		t.Errorf("zero Reader: Next returned %v, want io.EOF", err)
+		t.Errorf("zero Reader allowing empty input: Next returned %v, want io.EOF", err)
 	}
 }

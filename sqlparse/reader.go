@@ -70,6 +70,16 @@ type Reader struct {
 	// not by a delimiter (Check needs to know).
 	eofEnd bool
 
+	// The checks that tell a whole dump from other input (whole.go).
+	allow    Allow
+	producer producer
+	tail     tail
+	// Set by Check for the readers of its pieces: midFile when the input
+	// starts inside the dump (no header), pieceEnd when it ends inside it
+	// (no unterminated statement there), endByCaller when Check makes the
+	// end-of-input checks itself.
+	midFile, pieceEnd, endByCaller bool
+
 	// dialect state
 	delim       []byte
 	delimBuf    []byte
@@ -155,6 +165,8 @@ func (r *Reader) resetSize(src io.Reader, d Dialect, size, maxBuf int) {
 	r.err = nil
 	r.mode = modeStmt
 	r.eofEnd = false
+	r.producer, r.tail = noProducer, tailNone
+	r.midFile, r.pieceEnd, r.endByCaller = false, false, false
 	r.delim = append(r.delimBuf[:0], ';')
 	r.delimBuf = r.delim
 	r.noBackslash = false
@@ -172,6 +184,11 @@ func (r *Reader) resetSize(src io.Reader, d Dialect, size, maxBuf int) {
 // Reset, or the detected one once Next has been called. It returns Auto only
 // before the first call to Next on a Reader asked to detect the dialect.
 func (r *Reader) Dialect() Dialect { return r.dialect }
+
+// SetAllow relaxes the checks that tell a whole dump from other input (see
+// [Allow]; the zero value makes them all) for this input and the next ones
+// read after Reset.
+func (r *Reader) SetAllow(a Allow) { r.allow = a }
 
 // Next returns the next statement, or io.EOF after the last one. The
 // statement is valid until the next call to Next. Rows of the previous
@@ -216,8 +233,14 @@ func (r *Reader) next() (*Statement, error) {
 			return nil, err
 		}
 		if !ok {
+			if !r.endByCaller {
+				if err := r.checkEnd(); err != nil {
+					return nil, err
+				}
+			}
 			return nil, io.EOF
 		}
+		r.noteStatement(&r.st)
 		return &r.st, nil
 	}
 }
@@ -272,7 +295,17 @@ func (r *Reader) start() error {
 	case looksUTF16(b):
 		return &Error{Line: 1, Column: 1, Msg: "input is UTF-16 without a byte order mark; convert it to UTF-8", Err: ErrUTF16}
 	}
-	if r.dialect == Auto {
+	if !r.midFile {
+		var hd Dialect
+		r.producer, hd = producerOf(b[r.pos:])
+		switch {
+		case r.dialect == Auto:
+			r.dialect = detect(b[r.pos:])
+		case hd != Auto && hd != r.dialect && !r.allow.DialectMismatch:
+			return &Error{Line: 1, Column: 1, Statement: 1, Err: ErrDialectMismatch,
+				Msg: "the dump's header names a " + hd.String() + " dump, not " + r.dialect.String() + " as asked (detect it, or allow the mismatch)"}
+		}
+	} else if r.dialect == Auto {
 		r.dialect = detect(b[r.pos:])
 	}
 	r.setDialect()

@@ -30,6 +30,9 @@ func (r *Reader) statement() (bool, error) {
 			return false, err
 		}
 		if ok {
+			if b[i] == '-' {
+				r.noteComment(b, i, j)
+			}
 			i = j
 			continue
 		}
@@ -75,6 +78,10 @@ func (r *Reader) statement() (bool, error) {
 		if e < len(b) {
 			after = b[e]
 		}
+		if !r.allow.AnyStatement && !r.isStatementWord(w) &&
+			!(r.dialect == MySQL && (equalFold(w, "delimiter") || equalFold(w, "source"))) {
+			return false, r.notSQL(b, s)
+		}
 		switch {
 		case r.dialect == MySQL && equalFold(w, "delimiter") && (after == ' ' || after == '\t'):
 			return r.delimiter(b, s, e)
@@ -105,6 +112,12 @@ func (r *Reader) statement() (bool, error) {
 			return r.other(b, s, end, next)
 		}
 	}
+	if !identTab[b[s]] && !r.allow.AnyStatement && !(r.dialect == MySQL && (bytes.HasPrefix(b[s:], []byte("/*!")) || bytes.HasPrefix(b[s:], []byte("/*M!")))) {
+		if len(b)-s < 4 && r.dialect == MySQL && !r.eof {
+			return false, errNeedMore
+		}
+		return false, r.notSQL(b, s)
+	}
 	end, next, err := r.scanStmt(s, scanPlain)
 	if err != nil {
 		return false, err
@@ -130,6 +143,9 @@ func (r *Reader) other(b []byte, s, end, next int) (bool, error) {
 		return false, r.errAt(s, "unterminated statement in DELIMITER "+string(r.delim)+" block")
 	}
 	if end == len(b) && r.eof {
+		if !r.pieceEnd && !r.allow.Unterminated {
+			return false, r.errAtErr(s, "the last statement ends with the input, without "+string(r.delim)+" (truncated dump?)", ErrIncomplete)
+		}
 		r.eofEnd = true
 	}
 	t := trimSpace(b[s:end])
