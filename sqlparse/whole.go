@@ -69,10 +69,10 @@ var (
 type producer uint8
 
 const (
-	noProducer producer = iota
-	mysqldump           // mysqldump, mariadb-dump
-	pgDump              // pg_dump, pg_dumpall
-	sqliteShell         // sqlite3 .dump
+	noProducer  producer = iota
+	mysqldump            // mysqldump, mariadb-dump
+	pgDump               // pg_dump, pg_dumpall
+	sqliteShell          // sqlite3 .dump
 )
 
 var producerNames = [...]string{noProducer: "", mysqldump: "mysqldump/mariadb-dump", pgDump: "pg_dump", sqliteShell: "the sqlite3 shell's .dump"}
