@@ -333,6 +333,7 @@ func (c *checker) readPiece(rd *Reader, k int, pc *piece) {
 	maxBuf := int(min(end-off, cmpOr(int64(c.p.MaxBuffer), defaultMaxBuffer)))
 	rd.resetSize(src, c.pieceDialect, c.p.BufferSize, maxBuf)
 	rd.SetAllow(c.p.Allow)
+	rd.SetServer(c.p.Server)
 	rd.midFile, rd.pieceEnd, rd.endByCaller = true, true, true
 	defer rd.resetSize(nil, Auto, c.p.BufferSize, c.p.MaxBuffer)
 	pc.stats.Tables = map[string]int64{}
@@ -412,6 +413,7 @@ func (c *checker) resync(k int, st readerState, lines, stmts int64, pieces []*pi
 	}
 	rd.resetSize(src, d, c.p.BufferSize, c.p.MaxBuffer)
 	rd.SetAllow(c.p.Allow)
+	rd.SetServer(c.p.Server)
 	// Read in pieces, Check makes the end-of-input checks; read in order
 	// from the start to the end, the Reader does, as in Parse.
 	rd.endByCaller = pieces != nil

@@ -18,6 +18,10 @@ type Parser struct {
 	// zero means 1 GiB. A larger one fails with an error wrapping
 	// ErrTooLarge.
 	MaxBuffer int
+	// Server is the server the rows are decoded for: it decides which
+	// MySQL conditional comments among the values of an INSERT hold values
+	// (see [Server]); the zero value takes them all.
+	Server Server
 	// Allow relaxes the checks that tell a whole dump from other input;
 	// the zero value makes them all (see [Allow]).
 	Allow Allow
@@ -37,6 +41,7 @@ func (p *Parser) Parse(ctx context.Context, r io.Reader, d Dialect, fn func(*Sta
 	}
 	rd.resetSize(r, d, p.BufferSize, p.MaxBuffer)
 	rd.SetAllow(p.Allow)
+	rd.SetServer(p.Server)
 	defer func() {
 		rd.resetSize(nil, Auto, p.BufferSize, p.MaxBuffer)
 		readers.Put(rd)

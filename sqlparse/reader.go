@@ -79,6 +79,8 @@ type Reader struct {
 	// (no unterminated statement there), endByCaller when Check makes the
 	// end-of-input checks itself.
 	midFile, pieceEnd, endByCaller bool
+	// server decides which conditional comments in rows are SQL.
+	server Server
 
 	// dialect state
 	delim       []byte
@@ -184,6 +186,12 @@ func (r *Reader) resetSize(src io.Reader, d Dialect, size, maxBuf int) {
 // Reset, or the detected one once Next has been called. It returns Auto only
 // before the first call to Next on a Reader asked to detect the dialect.
 func (r *Reader) Dialect() Dialect { return r.dialect }
+
+// SetServer makes the Reader decode the rows of INSERT statements as the
+// server s would read them: a MySQL conditional comment (/*!NNNNN … */,
+// /*M!NNNNN … */) among the values holds values only if s runs it (see
+// [Server]). It applies to this input and the next ones read after Reset.
+func (r *Reader) SetServer(s Server) { r.server = s }
 
 // SetAllow relaxes the checks that tell a whole dump from other input (see
 // [Allow]; the zero value makes them all) for this input and the next ones

@@ -349,7 +349,8 @@ func (r *Reader) spCond(b []byte, i int, cond *int) (int, error) {
 		c := b[i]
 		if c == '/' && r.dialect == MySQL && i+2 < len(b) && b[i+1] == '*' && (b[i+2] == '!' || b[i+2] == 'M') {
 			j := i + 3
-			if b[i+2] == 'M' {
+			mariaOnly := b[i+2] == 'M'
+			if mariaOnly {
 				if j >= len(b) {
 					if !r.eof {
 						return 0, errNeedMore
@@ -359,11 +360,25 @@ func (r *Reader) spCond(b []byte, i int, cond *int) (int, error) {
 				}
 			}
 			if j <= len(b) && b[j-1] == '!' {
+				v := 0
 				for j < len(b) && '0' <= b[j] && b[j] <= '9' {
+					v = min(v*10+int(b[j]-'0'), 1<<30)
 					j++
 				}
 				if j >= len(b) && !r.eof {
 					return 0, errNeedMore
+				}
+				if !r.server.runs(mariaOnly, v) {
+					// A comment to the target server: skip it whole.
+					k := bytes.Index(b[j:], []byte("*/"))
+					if k < 0 {
+						if !r.eof {
+							return 0, errNeedMore
+						}
+						return 0, r.errAt(i, "unterminated comment")
+					}
+					i = j + k + 2
+					continue
 				}
 				*cond++
 				i = j

@@ -226,3 +226,32 @@ func (e *Error) Error() string {
 
 // Unwrap returns the wrapped error.
 func (e *Error) Unwrap() error { return e.Err }
+
+// Server is a MySQL or MariaDB server that a dump's rows are decoded for.
+// MySQL dumps hold conditional comments, /*!NNNNN … */ run by servers of
+// version NNNNN or later and /*M!NNNNN … */ run by MariaDB only, and they
+// appear among the values of an INSERT too: sakila's data file holds a
+// geometry value as /*!50705 0x…,*/, a ninth value for MySQL 5.7 and later
+// and a comment for MariaDB, which skips the versions 50700 to 99999 that
+// are MySQL's own. The zero value runs every conditional comment, as the
+// newest MySQL would, except /*M! ones. Statement texts are left as they
+// are: the server that runs them reads their comments itself.
+type Server struct {
+	// MariaDB is set for a MariaDB server.
+	MariaDB bool
+	// Version is the server's version as MySQL writes it in conditional
+	// comments: 80036 for 8.0.36, 101106 for 10.11.6. Zero means the newest.
+	Version int
+}
+
+// runs reports whether s runs a conditional comment of version v (0 for
+// none), written /*M! (mariaOnly) or /*!.
+func (s Server) runs(mariaOnly bool, v int) bool {
+	switch {
+	case mariaOnly && !s.MariaDB:
+		return false
+	case s.MariaDB && !mariaOnly && v >= 50700 && v <= 99999:
+		return false // MySQL 5.7 and later, which MariaDB does not follow
+	}
+	return s.Version == 0 || v <= s.Version
+}
