@@ -116,6 +116,8 @@ type Reader struct {
 	scratch            []byte
 	scr                int
 	names              map[string]*header
+	ddlNames           map[string]string
+	ddlBuf             []byte
 	nameBuf            []byte
 	cols               [][2]int
 }
@@ -249,6 +251,9 @@ func (r *Reader) next() (*Statement, error) {
 			return nil, io.EOF
 		}
 		r.noteStatement(&r.st)
+		if r.st.Kind == Other {
+			r.ddl(&r.st)
+		}
 		return &r.st, nil
 	}
 }

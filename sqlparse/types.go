@@ -122,7 +122,19 @@ type Statement struct {
 	// Table is the target table of an Insert or Copy statement as the dump
 	// writes it, unquoted, with any schema or database prefix joined by a
 	// dot: `db`.`t` becomes "db.t", public."Actor" becomes "public.Actor".
+	// For DDL it is the table the statement's object belongs to: the
+	// table itself, or the table of an index or trigger being created.
 	Table string
+	// Verb and Object classify a DDL statement of kind Other (CREATE TABLE,
+	// DROP VIEW, USE, …), through MySQL conditional comments; NoVerb and
+	// NoObject for the rest.
+	Verb   Verb
+	Object Object
+	// Name is the name of the object a DDL statement creates, alters,
+	// drops, truncates or renames (the first one), or the database of a
+	// USE, unquoted and joined by dots as Table is; empty when the
+	// statement names none (CREATE INDEX ON t).
+	Name string
 	// Columns is the column list of an Insert or Copy statement, unquoted,
 	// or nil when the statement has none.
 	Columns []string
