@@ -1,4 +1,4 @@
-package source
+package remote
 
 import (
 	"cmp"
@@ -7,46 +7,27 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
-	"golang.org/x/crypto/ssh/agent"
 )
-
-// DefaultCiphers are the ciphers SFTP offers when SFTP.Ciphers is empty,
-// fastest first on machines with AES instructions.
-var DefaultCiphers = []string{
-	ssh.CipherAES128GCM, ssh.CipherAES256GCM, ssh.CipherChaCha20Poly1305,
-	ssh.CipherAES128CTR, ssh.CipherAES192CTR, ssh.CipherAES256CTR,
-}
 
 // ErrSFTPUnavailable is wrapped by the error returned when Protocol is
 // ProtocolSFTP and the server refuses the sftp subsystem.
-var ErrSFTPUnavailable = errors.New("source: server refused the sftp subsystem")
+var ErrSFTPUnavailable = errors.New("remote: server refused the sftp subsystem")
 
-// sshConn is one SSH connection with its SFTP client (nil in SCP mode).
-// Its goroutines (the keepalive loop and the watcher of the connection's
-// end) stop when close is called.
+// sshConn is one SSH connection and the [protocol] it reads files with,
+// chosen when it was dialled. Its goroutines (the keepalive loop and the
+// watcher of the connection's end) stop when close is called.
 type sshConn struct {
 	client *ssh.Client
-	sftp   *sftp.Client // nil when the connection speaks SCP
-	// maxPacket is the SFTP read size of sftp.
-	maxPacket int
-	dead      chan struct{}
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	once      sync.Once
-
-	// The pipelined listing client (see sftp_list.go) on its own session,
-	// started by the first List; noLister once it was refused, broke, or
-	// the connection was closed.
-	listMu   sync.Mutex
-	lister   *listClient
-	noLister bool
+	proto  protocol // set by dial before the connection is shared
+	dead   chan struct{}
+	stop   chan struct{}
+	wg     sync.WaitGroup
+	once   sync.Once
 }
 
 func (c *sshConn) isDead() bool {
@@ -58,164 +39,54 @@ func (c *sshConn) isDead() bool {
 	}
 }
 
+// close closes the connection, waits for its goroutines and closes its
+// protocol's sessions. Concurrent calls wait for the first one.
 func (c *sshConn) close() {
 	c.once.Do(func() {
 		close(c.stop)
-		if c.sftp != nil {
-			c.sftp.Close()
-		}
 		c.client.Close()
+		c.wg.Wait()
+		if c.proto != nil { // nil when dial failed
+			c.proto.close()
+		}
 	})
-	c.wg.Wait()
-	c.listMu.Lock()
-	l := c.lister
-	c.lister, c.noLister = nil, true
-	c.listMu.Unlock()
-	if l != nil {
-		l.shutdown()
-	}
 }
 
-// getLister returns the connection's pipelined listing client, opening
-// its sftp session on first use, or nil when listing must go through
-// pkg/sftp: SCP mode, a server that refuses a second session or the
-// subsystem on it, a client that broke (protocol error, closed session),
-// a closed connection.
-func (c *sshConn) getLister(ctx context.Context, off bool) *listClient {
-	if off {
-		return nil
+// connect returns the shared connection, dialling a new one when there is
+// none or it died.
+func (s *SFTP) connect(ctx context.Context) (*sshConn, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, errors.New("remote: SFTP source is closed")
 	}
-	c.listMu.Lock()
-	defer c.listMu.Unlock()
-	if c.noLister || c.sftp == nil {
-		return nil
+	if s.conn != nil && !s.conn.isDead() {
+		return s.conn, nil
 	}
-	if c.lister != nil {
-		if !c.lister.broken() {
-			return c.lister
-		}
-		c.noLister = true // close shuts it down
-		return nil
+	if s.conn != nil {
+		s.conn.close()
+		s.conn = nil
 	}
-	l, err := c.startLister(ctx)
-	if err != nil {
-		// A cancelled start may be retried by the next List.
-		c.noLister = ctx.Err() == nil
-		return nil
-	}
-	c.lister = l
-	return l
-}
-
-// disableLister stops using the listing client on this connection, for
-// new calls; calls in progress finish, and close shuts it down.
-func (c *sshConn) disableLister() {
-	c.listMu.Lock()
-	c.noLister = true
-	c.listMu.Unlock()
-}
-
-func (c *sshConn) startLister(ctx context.Context) (*listClient, error) {
-	sess, err := c.client.NewSession()
+	c, err := s.dial(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var once sync.Once
-	closeFn := func() { once.Do(func() { sess.Close() }) }
-	w, err := sess.StdinPipe()
-	if err != nil {
-		closeFn()
-		return nil, err
-	}
-	r, err := sess.StdoutPipe()
-	if err != nil {
-		closeFn()
-		return nil, err
-	}
-	// With TZ unset, glibc's localtime checks /etc/localtime with a stat
-	// call each time; OpenSSH's sftp-server calls it for the "ls -l" line
-	// of every name it lists (which List ignores): a second system call per
-	// name, about 40% of its time on a folder of small files. A server
-	// that accepts TZ (AcceptEnv TZ) skips it; one that refuses it ignores
-	// it. No reply is asked for: no round trip, and no wait on a server
-	// that would not answer.
-	sess.SendRequest("env", false, ssh.Marshal(&struct{ Name, Value string }{"TZ", "UTC"}))
-	if err := sess.RequestSubsystem("sftp"); err != nil {
-		closeFn()
-		return nil, err
-	}
-	return newListClient(ctx, r, w, closeFn)
+	s.conn = c
+	return c, nil
 }
 
-// authMethods returns the configured authentication methods and a function
-// releasing what they hold (the agent connection).
-func (s *SFTP) authMethods() ([]ssh.AuthMethod, func(), error) {
-	var methods []ssh.AuthMethod
-	release := func() {}
-	var signers []ssh.Signer
-	signers = append(signers, s.Signers...)
-	for _, name := range s.KeyFiles {
-		pem, err := os.ReadFile(name)
-		if err != nil {
-			return nil, release, fmt.Errorf("source: reading SSH key: %w", err)
-		}
-		signer, err := ssh.ParsePrivateKey(pem)
-		var missing *ssh.PassphraseMissingError
-		if errors.As(err, &missing) {
-			if s.Passphrase == "" {
-				return nil, release, fmt.Errorf("source: SSH key %s is encrypted and no Passphrase is set", name)
-			}
-			signer, err = ssh.ParsePrivateKeyWithPassphrase(pem, []byte(s.Passphrase))
-			if err != nil {
-				// The parser's error never contains the passphrase.
-				return nil, release, fmt.Errorf("source: decrypting SSH key %s: %w", name, err)
-			}
-		} else if err != nil {
-			return nil, release, fmt.Errorf("source: parsing SSH key %s: %w", name, err)
-		}
-		signers = append(signers, signer)
+// drop closes c if it is still the shared connection, so that the next
+// connect dials anew.
+func (s *SFTP) drop(c *sshConn) {
+	if c == nil {
+		return
 	}
-	var agentSigners func() ([]ssh.Signer, error)
-	if s.UseAgent {
-		sock := os.Getenv("SSH_AUTH_SOCK")
-		if sock == "" {
-			return nil, release, errors.New("source: UseAgent is set but SSH_AUTH_SOCK is empty")
-		}
-		conn, err := net.Dial("unix", sock)
-		if err != nil {
-			return nil, release, fmt.Errorf("source: connecting to ssh-agent: %w", err)
-		}
-		release = func() { conn.Close() }
-		agentSigners = agent.NewClient(conn).Signers
+	s.mu.Lock()
+	if s.conn == c {
+		s.conn = nil
 	}
-	if len(signers) > 0 || agentSigners != nil {
-		methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) {
-			out := signers
-			if agentSigners != nil {
-				as, err := agentSigners()
-				if err != nil {
-					return nil, err
-				}
-				out = append(out[:len(out):len(out)], as...)
-			}
-			return out, nil
-		}))
-	}
-	if s.Password != "" {
-		pw := s.Password
-		methods = append(methods, ssh.Password(pw),
-			ssh.KeyboardInteractive(func(_, _ string, questions []string, _ []bool) ([]string, error) {
-				answers := make([]string, len(questions))
-				for i := range answers {
-					answers[i] = pw
-				}
-				return answers, nil
-			}))
-	}
-	if len(methods) == 0 {
-		return nil, release, errors.New("source: no SSH authentication configured (Password, KeyFiles, Signers or UseAgent)")
-	}
-	return methods, release, nil
+	s.mu.Unlock()
+	c.close()
 }
 
 func (s *SFTP) addr() string {
@@ -225,8 +96,8 @@ func (s *SFTP) addr() string {
 	return s.Addr
 }
 
-// dial opens a new SSH connection and, unless Protocol is ProtocolSCP, its
-// SFTP session.
+// dial opens a new SSH connection and starts the protocol it speaks (see
+// pickProtocol).
 func (s *SFTP) dial(ctx context.Context) (*sshConn, error) {
 	addr := s.addr()
 	hk, algos, err := s.hostKeyCheck(addr)
@@ -255,7 +126,7 @@ func (s *SFTP) dial(ctx context.Context) (*sshConn, error) {
 	d := net.Dialer{Timeout: cfg.Timeout}
 	nc, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
-		return nil, &netError{fmt.Errorf("source: dialing %s: %w", addr, err)}
+		return nil, &netError{fmt.Errorf("remote: dialing %s: %w", addr, err)}
 	}
 	var tc *timeoutConn
 	if t := cmp.Or(s.IOTimeout, time.Minute); t > 0 {
@@ -276,13 +147,13 @@ func (s *SFTP) dial(ctx context.Context) (*sshConn, error) {
 	if err != nil {
 		nc.Close()
 		if errors.Is(err, ErrUnknownHost) || errors.Is(err, ErrHostKeyMismatch) || errors.Is(err, ErrNoKnownHosts) {
-			return nil, fmt.Errorf("source: SSH handshake with %s: %w", addr, err)
+			return nil, fmt.Errorf("remote: SSH handshake with %s: %w", addr, err)
 		}
 		var ne net.Error
 		if errors.As(err, &ne) || errors.Is(err, io.EOF) {
-			return nil, &netError{fmt.Errorf("source: SSH handshake with %s: %w", addr, err)}
+			return nil, &netError{fmt.Errorf("remote: SSH handshake with %s: %w", addr, err)}
 		}
-		return nil, fmt.Errorf("source: SSH handshake with %s: %w", addr, err)
+		return nil, fmt.Errorf("remote: SSH handshake with %s: %w", addr, err)
 	}
 	nc.SetDeadline(time.Time{})
 	if tc != nil {
@@ -315,57 +186,27 @@ func (s *SFTP) dial(ctx context.Context) (*sshConn, error) {
 			}
 		}()
 	}
-	if s.Protocol == ProtocolSCP {
-		return c, nil
-	}
-	sess, err := c.client.NewSession()
+	p, err := s.pickProtocol(c)
 	if err != nil {
-		c.close()
-		return nil, &netError{fmt.Errorf("source: opening SSH session: %w", err)}
-	}
-	if err := sess.RequestSubsystem("sftp"); err != nil {
-		sess.Close()
-		if s.Protocol == ProtocolSFTP {
-			c.close()
-			return nil, fmt.Errorf("%w: %v", ErrSFTPUnavailable, err)
-		}
-		return c, nil // Auto: fall back to SCP on this connection.
-	}
-	w, err := sess.StdinPipe()
-	if err != nil {
-		sess.Close()
 		c.close()
 		return nil, err
 	}
-	r, err := sess.StdoutPipe()
-	if err != nil {
-		sess.Close()
-		c.close()
-		return nil, err
-	}
-	opts := []sftp.ClientOption{
-		sftp.MaxPacketUnchecked(s.maxPacket()),
-		sftp.MaxConcurrentRequestsPerFile(s.concurrency(s.maxPacket())),
-		sftp.UseConcurrentReads(true),
-		sftp.UseFstat(true),
-	}
-	sc, err := sftp.NewClientPipe(r, w, opts...)
-	if err != nil {
-		sess.Close()
-		c.close()
-		return nil, &netError{fmt.Errorf("source: starting SFTP: %w", err)}
-	}
-	c.sftp, c.maxPacket = sc, s.maxPacket()
-	if _, ok := sc.HasExtension("limits@openssh.com"); ok && s.MaxPacket == 0 {
-		// OpenSSH's sftp-server (since 8.7) serves reads of up to 261120
-		// bytes and says so with this extension; larger packets need far
-		// fewer round trips and copies. The client is not in use yet.
-		if err := sftp.MaxPacketUnchecked(openSSHMaxRead)(sc); err == nil {
-			c.maxPacket = openSSHMaxRead
-			sftp.MaxConcurrentRequestsPerFile(s.concurrency(openSSHMaxRead))(sc)
-		}
-	}
+	c.proto = p
 	return c, nil
+}
+
+// pickProtocol chooses what c speaks: legacy SCP when Protocol says so, or
+// under ProtocolAuto when the server refuses the sftp subsystem; SFTP
+// otherwise.
+func (s *SFTP) pickProtocol(c *sshConn) (protocol, error) {
+	if s.Protocol == ProtocolSCP {
+		return &scpConn{c: c}, nil
+	}
+	p, err := s.startSFTP(c)
+	if errors.Is(err, ErrSFTPUnavailable) && s.Protocol == ProtocolAuto {
+		return &scpConn{c: c}, nil // fall back to SCP on this connection
+	}
+	return p, err
 }
 
 // openSSHMaxRead is the largest read OpenSSH's sftp-server serves whole
@@ -382,13 +223,6 @@ func (s *SFTP) concurrency(packet int) int {
 	}
 	return max(16, min(64, (8<<20)/packet))
 }
-
-// netError marks a failure of the network or the server's process that a
-// new connection may cure.
-type netError struct{ err error }
-
-func (e *netError) Error() string { return e.err.Error() }
-func (e *netError) Unwrap() error { return e.err }
 
 // timeoutConn fails a Read or Write that makes no progress for timeout: a
 // stalled connection turns into an error that the retry loop can act on.

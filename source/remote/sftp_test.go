@@ -1,4 +1,4 @@
-package source_test
+package remote_test
 
 import (
 	"bytes"
@@ -20,13 +20,11 @@ import (
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 	"github.com/dumpline/importer/source/sftptest"
 )
 
-var (
-	_ importer.Source = (*source.SFTP)(nil)
-	_ importer.State  = (*source.JSONState)(nil)
-)
+var _ importer.Source = (*remote.SFTP)(nil)
 
 // evilName is a file name that runs a command if a shell ever sees it
 // unquoted.
@@ -60,7 +58,7 @@ func names(files []source.File) []string {
 	return out
 }
 
-func readAll(t testing.TB, src *source.SFTP, f source.File) []byte {
+func readAll(t testing.TB, src *remote.SFTP, f source.File) []byte {
 	t.Helper()
 	rc, err := src.Open(context.Background(), f)
 	if err != nil {
@@ -114,7 +112,7 @@ func makeTree(t testing.TB) string {
 }
 
 func TestSFTPTestServer(t *testing.T) {
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		t.Run([]string{"auto", "sftp", "scp"}[proto], func(t *testing.T) {
 			dir := makeTree(t)
 			srv := sftptest.NewServer(t, dir)
@@ -197,9 +195,9 @@ func TestSFTPFallbackToSCP(t *testing.T) {
 	}
 
 	forced := srv.Source("")
-	forced.Protocol = source.ProtocolSFTP
+	forced.Protocol = remote.ProtocolSFTP
 	defer forced.Close()
-	if _, err := forced.List(context.Background()); !errors.Is(err, source.ErrSFTPUnavailable) {
+	if _, err := forced.List(context.Background()); !errors.Is(err, remote.ErrSFTPUnavailable) {
 		t.Fatalf("forced SFTP: %v, want ErrSFTPUnavailable", err)
 	}
 }
@@ -283,7 +281,7 @@ func TestSFTPShortPacketGuard(t *testing.T) {
 	if err := os.Truncate(filepath.Join(dir, "big.bin"), 1<<20); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.Copy(io.Discard, rc2); !errors.Is(err, source.ErrShortRead) && !errors.Is(err, source.ErrChanged) {
+	if _, err := io.Copy(io.Discard, rc2); !errors.Is(err, remote.ErrShortRead) && !errors.Is(err, remote.ErrChanged) {
 		t.Fatalf("truncated file: %v, want ErrShortRead or ErrChanged", err)
 	}
 }
@@ -291,12 +289,12 @@ func TestSFTPShortPacketGuard(t *testing.T) {
 func TestSFTPResumeAfterCut(t *testing.T) {
 	dir := t.TempDir()
 	sum := randomFile(t, dir, "big.bin", 4<<20)
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		t.Run([]string{"auto", "sftp", "scp"}[proto], func(t *testing.T) {
 			// SFTP resumes at the offset, so every connection may be cut;
 			// SCP restarts from the start, so only the first three are.
 			conns := 0
-			if proto == source.ProtocolSCP {
+			if proto == remote.ProtocolSCP {
 				conns = 3
 			}
 			srv := sftptest.NewServer(t, dir, sftptest.CutAfter(1<<20+rand.Int64N(1<<20), conns))
@@ -351,7 +349,7 @@ func TestSFTPAuth(t *testing.T) {
 	wrong := srv.Source("/")
 	wrong.HostKeyCallback, wrong.HostKeyFingerprint = nil, "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 	defer wrong.Close()
-	if _, err := wrong.List(ctx); !errors.Is(err, source.ErrHostKeyMismatch) {
+	if _, err := wrong.List(ctx); !errors.Is(err, remote.ErrHostKeyMismatch) {
 		t.Fatalf("wrong fingerprint: %v, want ErrHostKeyMismatch", err)
 	}
 }
@@ -360,7 +358,7 @@ func TestSFTPNoGoroutineLeft(t *testing.T) {
 	before := runtime.NumGoroutine()
 	dir := t.TempDir()
 	randomFile(t, dir, "big.bin", 4<<20)
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		srv, err := sftptest.New(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -405,7 +403,7 @@ func TestSFTPSharedConnection(t *testing.T) {
 		name := fmt.Sprintf("f%d.bin", i)
 		sums[name] = randomFile(t, dir, name, int64(300<<10+i*12345))
 	}
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		srv := sftptest.NewServer(t, dir)
 		src := srv.Source("/")
 		src.Protocol = proto
@@ -448,7 +446,7 @@ func TestSFTPSymlinkLoop(t *testing.T) {
 		t.Skip("no symbolic links:", err)
 	}
 	srv := sftptest.NewServer(t, dir)
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		src := srv.Source("/")
 		src.Protocol, src.Recursive = proto, true
 		defer src.Close()
@@ -456,7 +454,7 @@ func TestSFTPSymlinkLoop(t *testing.T) {
 		if err != nil {
 			t.Fatalf("protocol %d: %v", proto, err)
 		}
-		if proto == source.ProtocolSFTP && len(files) != 7 {
+		if proto == remote.ProtocolSFTP && len(files) != 7 {
 			t.Errorf("SFTP listed %q (a link to a folder must not be followed)", names(files))
 		}
 	}

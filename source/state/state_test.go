@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/source"
 	"github.com/dumpline/importer/source/state"
 )
+
+var _ importer.State = (*state.JSON)(nil)
 
 func TestJSON(t *testing.T) {
 	ctx := context.Background()
