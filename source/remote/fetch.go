@@ -14,7 +14,8 @@ import (
 	"github.com/dumpline/importer/source"
 )
 
-// Opener opens listed files; every source (and importer.Source) is one.
+// Opener opens listed files; every source (and importer.Source) is one,
+// local ones too.
 type Opener interface {
 	Open(ctx context.Context, f source.File) (io.ReadCloser, error)
 }

@@ -172,7 +172,7 @@ func (r *remoteFile) stream(ctx context.Context, w io.Writer) (int64, error) {
 }
 
 // streamOwn streams the rest of the file with the connection's own SFTP
-// session (see sftp_stream.go), and checks it at the end.
+// session ([sftpwire.Client.StreamFile]), and checks it at the end.
 func (r *remoteFile) streamOwn(ctx context.Context, c *sftpConn, l *sftpwire.Client, w io.Writer) error {
 	handle, size, err := l.OpenFile(ctx, r.rp)
 	if err != nil {

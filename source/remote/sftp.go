@@ -58,10 +58,10 @@ const (
 	// sftp subsystem.
 	ProtocolAuto Protocol = iota
 	// ProtocolSFTP uses SFTP only; a refused subsystem is an error wrapping
-	// ErrSFTPUnavailable.
+	// [ErrSFTPUnavailable].
 	ProtocolSFTP
 	// ProtocolSCP uses legacy SCP ("scp -f" run by the remote shell) only.
-	// See SFTP for what it cannot do.
+	// See [SFTP] for what it cannot do.
 	ProtocolSCP
 )
 
@@ -78,16 +78,16 @@ const (
 //
 // Host keys are always checked: by HostKeyCallback, by a pinned
 // HostKeyFingerprint, or against KnownHosts files. A missing known_hosts file
-// is an error (ErrNoKnownHosts) unless TrustOnFirstUse is set, in which case
+// is an error ([ErrNoKnownHosts]) unless TrustOnFirstUse is set, in which case
 // an unknown host's key is appended to the first KnownHosts file and every
 // later connection is checked against it.
 //
 // Readers returned by Open count the bytes they deliver and fail with
-// ErrShortRead when the server sent fewer bytes than the size the file had
+// [ErrShortRead] when the server sent fewer bytes than the size the file had
 // when it was opened (the guard against pkg/sftp issue #658), and with
-// ErrChecksum when [source.File].Checksum is set and the content does not match it.
-// Over SFTP the reader also implements io.ReaderAt, so the ZIP extractor
-// reads archives in place.
+// [ErrChecksum] when [source.File].Checksum is set and the content does not
+// match it. Over SFTP the reader also implements [io.ReaderAt], so the ZIP
+// extractor reads archives in place.
 //
 // Over SFTP the connection has two sessions: pkg/sftp's, for stat and
 // random access (ReadAt), and the package's own small SFTP client, opened
@@ -96,16 +96,8 @@ const (
 // Open). When the server refuses the second session or answers in a way
 // the own client does not understand, everything goes through pkg/sftp.
 //
-// Goroutines: the connection runs x/crypto/ssh's reader, pkg/sftp's
-// receiver, the own client's receiver, a keepalive ticker and a watcher of
-// the connection's end, all stopped by Close (or when the connection
-// dies). An open reader runs, after its first 256 KiB read through Read,
-// one read-ahead goroutine, and up to three block fetches for ReadAt; its
-// Close stops and waits for them. Memory and allocations: a stream holds
-// one reply buffer per request in flight (Concurrency × 255 KiB, about
-// 8 MiB) and the read-ahead 16 chunks of 256 KiB, both reused; x/crypto/ssh
-// allocates a buffer per SSH packet, about 1.3 bytes per byte downloaded in
-// all (through pkg/sftp, which allocates a buffer per reply, 2.3).
+// The goroutines, memory and allocations of a connection and of a reader
+// are listed in the README's architecture section.
 //
 // SCP-only mode (ProtocolSCP, or ProtocolAuto against a server that refuses
 // the sftp subsystem) is more limited, as the protocol only streams whole
@@ -117,7 +109,7 @@ const (
 //     not send (sockets, unreadable files) are not listed;
 //   - there is no stat of a single file without starting its download, no
 //     checksum extension and no random access: readers do not implement
-//     io.ReaderAt, so a ZIP archive must be spooled to disk (see Fetch);
+//     [io.ReaderAt], so a ZIP archive must be spooled to disk (see [Fetch]);
 //   - resuming restarts the transfer and discards the bytes already
 //     received, as scp cannot start at an offset;
 //   - the remote account needs a shell that runs scp (paths are single-quoted
@@ -134,7 +126,8 @@ type SFTP struct {
 	// relative to Path.
 	Recursive bool
 	// Patterns, when not empty, restricts List to file names matching one of
-	// the shell globs (see source.NewMatcher). Pipeline.Patterns filters again.
+	// the shell globs (see [source.NewMatcher]). Pipeline.Patterns filters
+	// again.
 	Patterns []string
 
 	// Password authenticates with "password" and answers every

@@ -11,7 +11,7 @@ import (
 
 // String returns the source's URL without secrets
 // ("sftp://user@host:port/path", or scp:// with ProtocolSCP), fit for logs
-// and for JSONState.Source.
+// and for the Source of a state.JSON (package source/state).
 func (s *SFTP) String() string {
 	scheme := "sftp"
 	if s.Protocol == ProtocolSCP {
