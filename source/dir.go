@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 )
 
-// FS is a source over an [fs.FS]: a folder (see [Dir]), an [embed.FS], a
-// [archive/zip.Reader]. The files are listed in lexical order, those of sub-folders
-// only when Recursive is set.
+// FS is a source over an [fs.FS]: a folder (see [Dir]), an [embed.FS], an
+// [archive/zip.Reader]. The files are listed in lexical order, those of
+// sub-folders only when Recursive is set.
 type FS struct {
 	// FS holds the files.
 	FS fs.FS
