@@ -6,9 +6,8 @@ import (
 	"io"
 	"sync"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/pkg/sftp"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/dumpline/importer/source"
 	"github.com/dumpline/importer/source/remote/internal/sftpwire"
