@@ -28,16 +28,7 @@ func TestFetchResumesPartial(t *testing.T) {
 			src := cut.Source("/")
 			src.Protocol, src.Recursive, src.Retries = proto, true, -1
 			defer src.Close()
-			var files []source.File
-			var err error
-			for range 3 {
-				if files, err = src.List(ctx); err == nil {
-					break
-				}
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			files := list(t, src, 3)
 			f := files[0]
 			f.Checksum = "" // none known
 			if _, err := remote.Fetch(ctx, src, f, out); err == nil {
@@ -96,11 +87,7 @@ func TestFetchChecksum(t *testing.T) {
 	src := srv.Source("/")
 	defer src.Close()
 	ctx := context.Background()
-	files, err := src.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := files[0]
+	f := list(t, src, 1)[0]
 	f.Checksum = "sha256:" + hexString(sum[:])
 	if _, err := remote.Fetch(ctx, src, f, t.TempDir()); err != nil {
 		t.Fatalf("right checksum: %v", err)

@@ -81,6 +81,36 @@ func readAll(t testing.TB, src *remote.SFTP, f source.File) []byte {
 	return buf.Bytes()
 }
 
+// list lists src, trying up to tries times (a listing through a cutting
+// proxy may itself be cut), and fails the test if no try succeeds.
+func list(t testing.TB, src *remote.SFTP, tries int) []source.File {
+	t.Helper()
+	var files []source.File
+	var err error
+	for range tries {
+		if files, err = src.List(context.Background()); err == nil {
+			return files
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// hashFile streams f from src and returns the bytes read and their
+// SHA-256, with the first error of Open, the copy or Close.
+func hashFile(src *remote.SFTP, f source.File) (int64, [32]byte, error) {
+	rc, err := src.Open(context.Background(), f)
+	if err != nil {
+		return 0, [32]byte{}, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	if cerr := rc.Close(); err == nil {
+		err = cerr
+	}
+	return n, [32]byte(h.Sum(nil)), err
+}
+
 func find(t testing.TB, files []source.File, name string) source.File {
 	t.Helper()
 	for _, f := range files {
@@ -208,12 +238,8 @@ func TestSFTPReaderAt(t *testing.T) {
 	srv := sftptest.NewServer(t, dir)
 	src := srv.Source("/")
 	defer src.Close()
-	ctx := context.Background()
-	files, err := src.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := src.Open(ctx, files[0])
+	files := list(t, src, 1)
+	rc, err := src.Open(context.Background(), files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,28 +269,18 @@ func TestSFTPShortPacketGuard(t *testing.T) {
 	src := srv.Source("/")
 	src.MaxPacket = 128 << 10
 	defer src.Close()
-	ctx := context.Background()
-	files, err := src.List(ctx)
-	if err != nil {
-		t.Fatal(err)
+	files := list(t, src, 1)
+	if _, got, err := hashFile(src, files[0]); err != nil || got != sum {
+		t.Fatalf("stream with oversized packets: %v, or content differs", err)
 	}
+	// ReadAt copes with short replies by asking for the rest.
+	ctx := context.Background()
 	rc, err := src.Open(ctx, files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := sha256.New()
-	_, err = io.Copy(h, rc)
-	rc.Close()
-	if err != nil || [32]byte(h.Sum(nil)) != sum {
-		t.Fatalf("stream with oversized packets: %v, or content differs", err)
-	}
-	// ReadAt copes with short replies by asking for the rest.
-	rc, err = src.Open(ctx, files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer rc.Close()
-	h = sha256.New()
+	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(rc.(io.ReaderAt), 0, files[0].Size)); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,10 @@ import (
 	"github.com/dumpline/importer/source/remote/internal/sftpwire"
 )
 
+// sftpList lists s's root over SFTP: the root with one STAT and OPENDIR,
+// each folder with the own client's pipelined READDIRs (pkg/sftp's ReadDir
+// when it is unavailable), sub-folders of a recursive listing on up to 8
+// goroutines.
 func (s *SFTP) sftpList(ctx context.Context, p *sftpConn, m *source.Matcher) ([]source.File, error) {
 	root := s.root()
 	st, open, err := s.statRoot(ctx, p, root)

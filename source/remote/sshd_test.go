@@ -165,19 +165,10 @@ func TestSSHDLargeFileExact(t *testing.T) {
 	for _, packet := range []int{32768, 261120, 262144, 1 << 20} {
 		src := sshdSource(srv, dir)
 		src.MaxPacket = packet
-		files, err := src.List(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rc, err := src.Open(ctx, files[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, rc)
-		rc.Close()
-		if err != nil || n != size || [32]byte(h.Sum(nil)) != sum {
-			t.Errorf("MaxPacket %d: %d bytes, %v; sha256 match %v", packet, n, err, [32]byte(h.Sum(nil)) == sum)
+		files := list(t, src, 1)
+		n, got, err := hashFile(src, files[0])
+		if err != nil || n != size || got != sum {
+			t.Errorf("MaxPacket %d: %d bytes, %v; sha256 match %v", packet, n, err, got == sum)
 		}
 		if !remote.OwnSFTPSession(src) {
 			t.Errorf("MaxPacket %d: the own SFTP session was given up", packet)
@@ -219,17 +210,7 @@ func TestSSHDResumeThroughCuttingProxy(t *testing.T) {
 			src.Addr, src.KnownHosts, src.HostKeyFingerprint = proxy.Addr, nil, srv.Fingerprint()
 			src.Retries = 10
 			defer src.Close()
-			ctx := context.Background()
-			var files []source.File
-			var err error
-			for range 5 { // the listing itself may be cut and retried
-				if files, err = src.List(ctx); err == nil {
-					break
-				}
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			files := list(t, src, 5)
 			got := readAll(t, src, files[0])
 			if int64(len(got)) != size || sha256.Sum256(got) != sum {
 				t.Fatalf("resumed download: %d bytes, sha256 match %v", len(got), sha256.Sum256(got) == sum)
@@ -262,17 +243,7 @@ func TestSSHDResumeAfterStall(t *testing.T) {
 	src.Addr, src.KnownHosts, src.HostKeyFingerprint = proxy.Addr, nil, srv.Fingerprint()
 	src.IOTimeout, src.KeepAlive = 1500*time.Millisecond, 300*time.Millisecond
 	defer src.Close()
-	ctx := context.Background()
-	var files []source.File
-	var err error
-	for range 3 {
-		if files, err = src.List(ctx); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := list(t, src, 3)
 	got := readAll(t, src, files[0])
 	if int64(len(got)) != size || sha256.Sum256(got) != sum {
 		t.Fatalf("download after stall: %d bytes, sha256 match %v", len(got), sha256.Sum256(got) == sum)

@@ -92,8 +92,8 @@ var (
 	ErrChanged = errors.New("remote: remote file changed during download")
 )
 
-// ErrProtocol is wrapped by Client's errors when the server breaks
-// the protocol; List then reads the folder with pkg/sftp.
+// ErrProtocol is wrapped by [Client]'s errors when the server breaks the
+// protocol; the caller then goes on with another client.
 var ErrProtocol = errors.New("remote: SFTP protocol error")
 
 // StatusError is an SFTP server's refusal (a STATUS reply other than OK
@@ -144,7 +144,8 @@ func (e *StatusError) Is(target error) bool {
 type Entry struct {
 	// Name is the name's last element (empty from a STAT).
 	Name string
-	// Size is the size in bytes, -1 when the server sent none that fits.
+	// Size is the size in bytes (0 when the server sent none; a size
+	// above the int64 range wraps, as in pkg/sftp).
 	Size int64
 	// ModTime is the modification time, to the second.
 	ModTime time.Time
@@ -208,7 +209,7 @@ func (r listReply) release() {
 	}
 }
 
-// Client is the listing client on one SFTP session. Requests are
+// Client is the listing and streaming client on one SFTP session. Requests are
 // matched to replies by id by one receiver goroutine, which stops when the
 // session's stream ends (the session or the connection is closed) or the
 // server breaks the protocol. It is safe for concurrent use.
