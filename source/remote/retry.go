@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"net"
 	"time"
 
@@ -69,12 +70,17 @@ func (s *SFTP) retry(ctx context.Context, st *retryState, op func(c *sshConn) er
 // the server's process, marked as a [netError] where it happens (dialling,
 // the handshake, a stall, an SCP session, a read or a lost session of
 // pkg/sftp, see [sftpFailure]) or as an [sftpwire.SessionError] by the own
-// SFTP client. A failure of the reader's consumer ([writeError]) and a
-// cancelled or expired context are never retried, whatever they wrap.
+// SFTP client.
+//
+// Some causes stay final even inside such a mark, as a new connection
+// would meet them again: a cancelled or expired context, a failure of the
+// reader's consumer ([writeError]), the server's refusal (a missing file,
+// access denied) and a broken SCP stream ([ErrSCP]).
 func retryable(err error) bool {
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.As(err, new(*writeError)):
+		errors.As(err, new(*writeError)),
+		errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission), errors.Is(err, ErrSCP):
 		return false
 	case errors.As(err, new(*netError)), errors.As(err, new(*sftpwire.SessionError)):
 		return true
