@@ -10,15 +10,16 @@ import (
 	"path/filepath"
 )
 
-// FS is a source over an fs.FS: a folder (see Dir), an embed.FS, a zip.Reader.
-// The files are listed recursively, in lexical order.
+// FS is a source over an [fs.FS]: a folder (see [Dir]), an [embed.FS], an
+// [archive/zip.Reader]. The files are listed in lexical order, those of
+// sub-folders only when Recursive is set.
 type FS struct {
 	// FS holds the files.
 	FS fs.FS
 	// Root is the folder within FS to list ("" or "." for all of it).
 	Root string
-	// Recursive lists sub-folders too. A single file given to LocalFile is never
-	// affected.
+	// Recursive lists sub-folders too. A single file given to [LocalFile]
+	// is never affected.
 	Recursive bool
 }
 

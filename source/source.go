@@ -1,7 +1,11 @@
-// Package source lists and opens the dump files that an import reads: a
-// local folder or any fs.FS, and (see sftp.go) a remote folder over SFTP or
-// legacy SCP. It also holds the precompiled pattern Matcher used to select
-// files by name.
+// Package source lists and opens the dump files that an import reads from
+// local storage: a folder ([Dir]), one file ([LocalFile]) or any [fs.FS]
+// ([FS]). It also holds [File], the description of a file that every source
+// lists, and the precompiled pattern [Matcher] used to select files by name.
+//
+// Remote drops are in the sub-packages: source/remote reads a folder on an
+// SSH server over SFTP or legacy SCP, and source/state remembers what was
+// imported. Neither is linked by a program that does not import it.
 package source
 
 import (

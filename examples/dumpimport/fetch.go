@@ -14,6 +14,7 @@ import (
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/archive"
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 )
 
 // selected lists src and keeps the files the patterns select.
@@ -88,7 +89,7 @@ func fetch(ctx context.Context, src importer.Source, patterns []string, ex *arch
 			err = extractTo(ctx, src, f, ex, dir, quiet, log)
 		} else {
 			var path string
-			path, err = source.Fetch(ctx, src, f, dir)
+			path, err = remote.Fetch(ctx, src, f, dir)
 			if err == nil && !quiet {
 				fmt.Fprintf(log, "fetched %s (%d bytes)\n", path, f.Size)
 			}

@@ -49,6 +49,8 @@ import (
 	"github.com/dumpline/importer/archive"
 	"github.com/dumpline/importer/sink"
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
+	"github.com/dumpline/importer/source/state"
 	"github.com/dumpline/importer/sqlparse"
 )
 
@@ -169,18 +171,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		ex.Password = archive.StaticPassword(pw)
 	}
-	var state importer.State
+	var st importer.State
 	if o.state != "" {
-		state = &source.JSONState{Path: o.state, Source: srcID}
+		st = &state.JSON{Path: o.state, Source: srcID}
 	}
 
 	switch cmd {
 	case "list":
-		err = list(ctx, src, o.patterns, state, o.json, stdout)
+		err = list(ctx, src, o.patterns, st, o.json, stdout)
 	case "fetch":
 		err = fetch(ctx, src, o.patterns, ex, o.extract, fs.Arg(1), o.quiet, stderr)
 	default:
-		err = importRun(ctx, &importer.Pipeline{Source: src, Patterns: o.patterns, Dialect: d, Sink: snk, State: state, Extractor: ex}, &o, stdout, stderr)
+		err = importRun(ctx, &importer.Pipeline{Source: src, Patterns: o.patterns, Dialect: d, Sink: snk, State: st, Extractor: ex}, &o, stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "dumpimport:", oneLine(err.Error()))
@@ -219,7 +221,7 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // file (the URL without any password) and a function that releases it.
 func openSource(arg string, o *options) (importer.Source, string, func(), error) {
 	if strings.HasPrefix(arg, "sftp://") || strings.HasPrefix(arg, "scp://") {
-		s, err := source.ParseURL(arg)
+		s, err := remote.ParseURL(arg)
 		if err != nil {
 			return nil, "", nil, err
 		}

@@ -12,9 +12,9 @@ import (
 	"github.com/dumpline/importer/source/sftptest"
 )
 
-// remote serves the sample zip over SFTP on loopback and returns the URL of
+// sftpDrop serves the sample zip over SFTP on loopback and returns the URL of
 // its folder and the flags to reach it (known_hosts, password in $DUMPIMPORT_TEST_PW).
-func remote(t *testing.T) (string, []string) {
+func sftpDrop(t *testing.T) (string, []string) {
 	t.Helper()
 	drop := t.TempDir()
 	data, err := os.ReadFile(sample)
@@ -37,7 +37,7 @@ func remote(t *testing.T) (string, []string) {
 }
 
 func TestRemoteListFetchParse(t *testing.T) {
-	url, flags := remote(t)
+	url, flags := sftpDrop(t)
 	ctx := context.Background()
 	var stdout, stderr bytes.Buffer
 
@@ -77,7 +77,7 @@ func TestRemoteListFetchParse(t *testing.T) {
 }
 
 func TestRemoteUnknownHostRefused(t *testing.T) {
-	url, flags := remote(t)
+	url, flags := sftpDrop(t)
 	empty := filepath.Join(t.TempDir(), "known_hosts")
 	if err := os.WriteFile(empty, nil, 0o600); err != nil {
 		t.Fatal(err)

@@ -28,7 +28,7 @@ import (
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sink"
-	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 	"github.com/dumpline/importer/source/sftptest"
 	"github.com/dumpline/importer/status"
 )
@@ -79,7 +79,7 @@ func run(ctx context.Context, dir string, out io.Writer) (map[string]int64, erro
 	if err := os.WriteFile(knownHosts, []byte(srv.KnownHostsLine()+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	src := &source.SFTP{Addr: srv.Addr, User: srv.User, Password: srv.Password, Path: "/", KnownHosts: []string{knownHosts}}
+	src := &remote.SFTP{Addr: srv.Addr, User: srv.User, Password: srv.Password, Path: "/", KnownHosts: []string{knownHosts}}
 	defer src.Close()
 
 	dbPath := filepath.Join(dir, "chinook.db")

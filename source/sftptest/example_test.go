@@ -11,7 +11,7 @@ import (
 )
 
 // Serve a folder over SFTP on loopback and read it back through the
-// source.SFTP that the server configures.
+// remote.SFTP that the server configures.
 func Example() {
 	dir, err := os.MkdirTemp("", "drop")
 	if err != nil {

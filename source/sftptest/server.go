@@ -1,9 +1,9 @@
 // Package sftptest runs an in-process SSH server that serves a local folder
 // over SFTP and legacy SCP ("scp -f", source mode only), for the tests of
-// programs that use source.SFTP — like net/http/httptest does for HTTP.
+// programs that use remote.SFTP — like net/http/httptest does for HTTP.
 //
 //	srv := sftptest.NewServer(t, "testdata/drop")
-//	src := srv.Source("/")           // a *source.SFTP ready to use
+//	src := srv.Source("/")           // a *remote.SFTP ready to use
 //	defer src.Close()
 //	files, err := src.List(ctx)
 //
@@ -32,7 +32,7 @@ import (
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
-	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 )
 
 // Server is a running test SSH server. Its exported fields are set by New
@@ -256,8 +256,8 @@ func (s *Server) BytesSent() int64 { return s.sent.Load() }
 
 // Source returns a source for path on the server ("/" or "" is the whole
 // folder), authenticated by password and checking the host key.
-func (s *Server) Source(path string) *source.SFTP {
-	return &source.SFTP{
+func (s *Server) Source(path string) *remote.SFTP {
+	return &remote.SFTP{
 		Addr: s.Addr, User: s.User, Password: s.Password, Path: path,
 		HostKeyCallback: s.HostKeyCallback(),
 	}

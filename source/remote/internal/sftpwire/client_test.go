@@ -1,4 +1,4 @@
-package source
+package sftpwire
 
 import (
 	"bufio"
@@ -95,25 +95,25 @@ func TestParseNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []dirEntry{
-		{name: "a.sql", size: 10, mode: 0o644, typed: true, mtime: time.Unix(1700000000, 0)},
-		{name: "sub", mode: fs.ModeDir | 0o755, typed: true, mtime: time.Unix(5, 0)},
-		{name: "link", mode: fs.ModeSymlink | 0o777, typed: true},
-		{name: "bare"},
-		{name: "ext.bin", size: 1 << 40},
-		{name: "notype", mode: 0o644},
-		{name: "evil", size: 1}, // path.Base, as pkg/sftp
-		{name: "huge", size: -1},
+	want := []Entry{
+		{Name: "a.sql", Size: 10, Mode: 0o644, Typed: true, ModTime: time.Unix(1700000000, 0)},
+		{Name: "sub", Mode: fs.ModeDir | 0o755, Typed: true, ModTime: time.Unix(5, 0)},
+		{Name: "link", Mode: fs.ModeSymlink | 0o777, Typed: true},
+		{Name: "bare"},
+		{Name: "ext.bin", Size: 1 << 40},
+		{Name: "notype", Mode: 0o644},
+		{Name: "evil", Size: 1}, // path.Base, as pkg/sftp
+		{Name: "huge", Size: -1},
 	}
-	if !slices.EqualFunc(got, want, func(a, b dirEntry) bool {
-		return a.name == b.name && a.size == b.size && a.mode == b.mode && a.typed == b.typed && a.mtime.Equal(b.mtime)
+	if !slices.EqualFunc(got, want, func(a, b Entry) bool {
+		return a.Name == b.Name && a.Size == b.Size && a.Mode == b.Mode && a.Typed == b.Typed && a.ModTime.Equal(b.ModTime)
 	}) {
 		t.Fatalf("parseNames:\n got %+v\nwant %+v", got, want)
 	}
 
 	// Every truncation of a valid payload is an error, never a panic.
 	for n := range len(full) {
-		if _, err := parseNames(nil, full[:n]); !errors.Is(err, errSFTPProtocol) {
+		if _, err := parseNames(nil, full[:n]); !errors.Is(err, ErrProtocol) {
 			t.Fatalf("truncated to %d bytes: %v", n, err)
 		}
 	}
@@ -125,8 +125,8 @@ func TestParseNames(t *testing.T) {
 		"huge string length":   append(putU32(putU32(nil, 1), 1<<32-1), make([]byte, 16)...),
 		"huge extension count": append(putStr(putStr(putU32(nil, 1), "x"), "y"), 0x80, 0, 0, 0, 0xff, 0xff, 0xff, 0xff),
 	} {
-		if _, err := parseNames(nil, b); !errors.Is(err, errSFTPProtocol) {
-			t.Errorf("%s: %v, want errSFTPProtocol", name, err)
+		if _, err := parseNames(nil, b); !errors.Is(err, ErrProtocol) {
+			t.Errorf("%s: %v, want ErrProtocol", name, err)
 		}
 	}
 }
@@ -163,8 +163,8 @@ func FuzzParseNames(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		out, err := parseNames(nil, b)
 		if err != nil {
-			if !errors.Is(err, errSFTPProtocol) {
-				t.Fatalf("error %v does not wrap errSFTPProtocol", err)
+			if !errors.Is(err, ErrProtocol) {
+				t.Fatalf("error %v does not wrap ErrProtocol", err)
 			}
 			return
 		}
@@ -175,8 +175,8 @@ func FuzzParseNames(f *testing.F) {
 		// with ErrBadName, as it does through pkg/sftp): no slash is left
 		// but in "/" itself.
 		for _, e := range out {
-			if strings.Contains(e.name, "/") && e.name != "/" {
-				t.Fatalf("name %q let through", e.name)
+			if strings.Contains(e.Name, "/") && e.Name != "/" {
+				t.Fatalf("name %q let through", e.Name)
 			}
 		}
 	})
@@ -207,7 +207,7 @@ type fakeServer struct {
 
 // start runs the server and returns a client connected to it; the test's
 // cleanup stops both.
-func (s *fakeServer) start(t *testing.T) (*listClient, error) {
+func (s *fakeServer) start(t *testing.T) (*Client, error) {
 	t.Helper()
 	if s.batch == 0 {
 		s.batch = 100
@@ -232,9 +232,9 @@ func (s *fakeServer) start(t *testing.T) (*listClient, error) {
 	t.Cleanup(func() { closeFn(); <-done })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := newListClient(ctx, cr, cw, closeFn)
+	c, err := New(ctx, cr, cw, closeFn)
 	if err == nil {
-		t.Cleanup(c.shutdown)
+		t.Cleanup(c.Shutdown)
 	}
 	return c, err
 }
@@ -364,10 +364,10 @@ func manyEntries(n int) []fakeEntry {
 	return out
 }
 
-func entryNames(es []dirEntry) []string {
+func entryNames(es []Entry) []string {
 	var out []string
 	for _, e := range es {
-		out = append(out, e.name)
+		out = append(out, e.Name)
 	}
 	return out
 }
@@ -389,7 +389,7 @@ func TestListClientPipelines(t *testing.T) {
 	}
 	ctx := context.Background()
 	for _, dir := range []string{"/big", "/empty", "/small", "/big"} {
-		got, err := c.readDir(ctx, dir)
+		got, err := c.ReadDir(ctx, dir)
 		if err != nil {
 			t.Fatalf("%s: %v", dir, err)
 		}
@@ -410,7 +410,7 @@ func TestListClientPipelines(t *testing.T) {
 	errs := make(chan error, 8)
 	for range 8 {
 		g.Go(func() {
-			got, err := c.readDir(ctx, "/big")
+			got, err := c.ReadDir(ctx, "/big")
 			if err == nil && len(got) != len(big) {
 				err = fmt.Errorf("%d names", len(got))
 			}
@@ -441,7 +441,7 @@ func TestListClientLongRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := c.readDir(context.Background(), "/big")
+	got, err := c.ReadDir(context.Background(), "/big")
 	if err != nil || !slices.Equal(entryNames(got), fakeNames(big)) {
 		t.Fatalf("%d names, want %d: %v", len(got), len(big), err)
 	}
@@ -464,20 +464,20 @@ func TestListClientStatOpenDir(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	e, h, _, err := c.statOpenDir(ctx, "/big")
-	if err != nil || h == "" || !e.mode.IsDir() {
+	e, h, _, err := c.StatOpenDir(ctx, "/big")
+	if err != nil || h == "" || !e.Mode.IsDir() {
 		t.Fatalf("folder: %+v %q %v", e, h, err)
 	}
-	got, err := c.readHandle(ctx, "/big", h, 0)
+	got, err := c.ReadHandle(ctx, "/big", h, 0)
 	if err != nil || !slices.Equal(entryNames(got), fakeNames(big)) {
 		t.Fatalf("folder: %d names, %v", len(got), err)
 	}
-	e, h, _, err = c.statOpenDir(ctx, "/f")
-	if err != nil || h != "" || !e.mode.IsRegular() || e.size != 5 || e.mtime.Unix() != 1700000000 {
+	e, h, _, err = c.StatOpenDir(ctx, "/f")
+	if err != nil || h != "" || !e.Mode.IsRegular() || e.Size != 5 || e.ModTime.Unix() != 1700000000 {
 		t.Fatalf("file: %+v %q %v", e, h, err)
 	}
-	_, _, _, err = c.statOpenDir(ctx, "/nope")
-	var re *RemoteError
+	_, _, _, err = c.StatOpenDir(ctx, "/nope")
+	var re *StatusError
 	if !errors.As(err, &re) || re.Op != "stat" || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "/nope") {
 		t.Fatalf("missing: %v", err)
 	}
@@ -496,12 +496,12 @@ func TestListClientStatOpenDir(t *testing.T) {
 		}
 		return nil, false
 	})
-	if e, h, _, err := c.statOpenDir(ctx, "/big"); err != nil || h == "" || !e.mode.IsDir() {
+	if e, h, _, err := c.StatOpenDir(ctx, "/big"); err != nil || h == "" || !e.Mode.IsDir() {
 		t.Fatalf("folder without type: %+v %q %v", e, h, err)
 	} else {
-		c.closeHandle(h)
+		c.CloseHandle(h)
 	}
-	if e, h, _, err := c.statOpenDir(ctx, "/f"); err != nil || h != "" || !e.mode.IsRegular() {
+	if e, h, _, err := c.StatOpenDir(ctx, "/f"); err != nil || h != "" || !e.Mode.IsRegular() {
 		t.Fatalf("file opened as a folder: %+v %q %v", e, h, err)
 	}
 	syncServer(c) // after the CLOSEs, in order
@@ -519,7 +519,7 @@ func TestListClientStatOpenDir(t *testing.T) {
 		}
 		return nil, false
 	})
-	if _, _, _, err := c.statOpenDir(ctx, "/big"); !errors.Is(err, errSFTPProtocol) {
+	if _, _, _, err := c.StatOpenDir(ctx, "/big"); !errors.Is(err, ErrProtocol) {
 		t.Fatalf("malformed ATTRS: %v", err)
 	}
 }
@@ -531,13 +531,13 @@ func TestListClientErrors(t *testing.T) {
 		name string
 		hook func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool)
 		dir  string
-		// check the error of readDir
+		// check the error of ReadDir
 		check func(error) bool
 		// usable: the client still works afterwards
 		usable bool
 	}{
 		{name: "missing folder", dir: "/nope", usable: true, check: func(err error) bool {
-			var re *RemoteError
+			var re *StatusError
 			return errors.As(err, &re) && re.Op == "opendir" && re.Path == "/nope" && errors.Is(err, fs.ErrNotExist) &&
 				strings.Contains(err.Error(), "/nope") && strings.Contains(err.Error(), "No such file")
 		}},
@@ -553,7 +553,7 @@ func TestListClientErrors(t *testing.T) {
 			}
 			return nil, false
 		}, check: func(err error) bool {
-			var re *RemoteError
+			var re *StatusError
 			return errors.As(err, &re) && re.Op == "readdir" && re.Code == 4 && re.Path == "/d"
 		}},
 		{name: "names after the end", dir: "/d", usable: true, hook: func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
@@ -561,41 +561,41 @@ func TestListClientErrors(t *testing.T) {
 				return [][]byte{frame(fxpStatus, id, statusPayload(fxEOF, ""))}, true
 			}
 			return nil, false
-		}, check: func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, check: func(err error) bool { return errors.Is(err, ErrProtocol) }},
 		{name: "malformed names", dir: "/d", hook: func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			if typ == fxpReaddir {
 				return [][]byte{frame(fxpName, id, putU32(nil, 1))}, true
 			}
 			return nil, false
-		}, usable: true, check: func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, usable: true, check: func(err error) bool { return errors.Is(err, ErrProtocol) }},
 		{name: "wrong reply type", dir: "/d", usable: true, hook: func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			if typ == fxpReaddir {
 				return [][]byte{frame(fxpHandle, id, putStr(nil, "h"))}, true
 			}
 			return nil, false
-		}, check: func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, check: func(err error) bool { return errors.Is(err, ErrProtocol) }},
 		{name: "bad handle", dir: "/d", usable: true, hook: func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			if typ == fxpOpendir {
 				return [][]byte{frame(fxpHandle, id, putStr(nil, strings.Repeat("h", 300)))}, true
 			}
 			return nil, false
-		}, check: func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, check: func(err error) bool { return errors.Is(err, ErrProtocol) }},
 		{name: "oversized packet", dir: "/d", hook: func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			if typ == fxpReaddir {
 				return [][]byte{putU32(nil, 1<<30)}, true
 			}
 			return nil, false
-		}, check: func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, check: func(err error) bool { return errors.Is(err, ErrProtocol) }},
 		{name: "reply without id", dir: "/d", hook: func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			return [][]byte{{0, 0, 0, 2, fxpName, 0}}, true
-		}, check: func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, check: func(err error) bool { return errors.Is(err, ErrProtocol) }},
 		{name: "hang-up", dir: "/d", hook: func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			if typ == fxpReaddir {
 				return [][]byte{{0, 0}, nil}, true // the stream ends mid-packet
 			}
 			return nil, false
 		}, check: func(err error) bool {
-			var ne *netError
+			var ne *SessionError
 			return errors.As(err, &ne) && errors.Is(err, io.ErrUnexpectedEOF)
 		}},
 		{name: "unknown ids and duplicates are dropped", dir: "/d", usable: true, hook: func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
@@ -613,20 +613,20 @@ func TestListClientErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.readDir(ctx, tc.dir)
+			_, err = c.ReadDir(ctx, tc.dir)
 			if !tc.check(err) {
-				t.Fatalf("readDir(%s): %v (%T)", tc.dir, err, err)
+				t.Fatalf("ReadDir(%s): %v (%T)", tc.dir, err, err)
 			}
 			if tc.usable {
 				s.mu.Lock()
 				s.hook = nil
 				s.mu.Unlock()
-				got, err := c.readDir(ctx, "/d")
+				got, err := c.ReadDir(ctx, "/d")
 				if err != nil || len(got) != 350 {
 					t.Fatalf("after the error: %d names, %v", len(got), err)
 				}
-			} else if !c.broken() {
-				t.Fatal("client still running after a broken stream")
+			} else if !c.Broken() {
+				t.Fatal("client still running after a Broken stream")
 			}
 		})
 	}
@@ -634,7 +634,7 @@ func TestListClientErrors(t *testing.T) {
 
 func TestListClientHandshake(t *testing.T) {
 	s := &fakeServer{version: 2}
-	if _, err := s.start(t); !errors.Is(err, errSFTPProtocol) {
+	if _, err := s.start(t); !errors.Is(err, ErrProtocol) {
 		t.Fatalf("version 2: %v", err)
 	}
 	// A server that never answers INIT: the context ends the handshake.
@@ -643,7 +643,7 @@ func TestListClientHandshake(t *testing.T) {
 	closed := make(chan struct{})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	_, err := newListClient(ctx, r, discardWriter{}, func() { r.Close(); close(closed) })
+	_, err := New(ctx, r, discardWriter{}, func() { r.Close(); close(closed) })
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("silent server: %v", err)
 	}
@@ -669,12 +669,12 @@ func TestListClientContext(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
-	if _, err := c.readDir(ctx, "/d"); !errors.Is(err, context.Canceled) {
-		t.Fatalf("cancelled readDir: %v", err)
+	if _, err := c.ReadDir(ctx, "/d"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled ReadDir: %v", err)
 	}
 	close(release)
 	// The late replies are dropped; the session goes on.
-	got, err := c.readDir(context.Background(), "/d")
+	got, err := c.ReadDir(context.Background(), "/d")
 	if err != nil || len(got) != 250 {
 		t.Fatalf("after cancel: %d names, %v", len(got), err)
 	}
@@ -704,19 +704,19 @@ func (s *fakeServer) read(id uint32, b []byte) []byte {
 	return frame(fxpData, id, putStr(nil, string(data[off:end])))
 }
 
-// stream reads name with streamFile, as remoteFile does.
-func stream(ctx context.Context, c *listClient, name string, off, size int64, chunk int) ([]byte, int, error) {
-	h, fsize, err := c.openFile(ctx, name)
+// stream reads name with StreamFile, as remoteFile does.
+func stream(ctx context.Context, c *Client, name string, off, size int64, chunk int) ([]byte, int, error) {
+	h, fsize, err := c.OpenFile(ctx, name)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer c.closeHandle(h)
+	defer c.CloseHandle(h)
 	if size < 0 {
 		size = fsize
 	}
 	var got []byte
 	short := 0
-	err = c.streamFile(ctx, name, h, off, size, chunk, 8,
+	err = c.StreamFile(ctx, name, h, off, size, chunk, 8,
 		func(b []byte) error { got = append(got, b...); return nil },
 		func(n int) { short = n })
 	return got, short, err
@@ -769,18 +769,18 @@ func TestStreamFile(t *testing.T) {
 	s.setMaxRead(0)
 
 	// The consumer's error stops the stream.
-	h, _, _ := c.openFile(ctx, "/f")
+	h, _, _ := c.OpenFile(ctx, "/f")
 	stop := errors.New("stop")
-	if err := c.streamFile(ctx, "/f", h, 0, int64(len(data)), 32768, 8, func([]byte) error { return stop }, func(int) {}); err != stop {
+	if err := c.StreamFile(ctx, "/f", h, 0, int64(len(data)), 32768, 8, func([]byte) error { return stop }, func(int) {}); err != stop {
 		t.Fatalf("deliver error: %v", err)
 	}
-	c.closeHandle(h)
+	c.CloseHandle(h)
 
 	// Cancelled mid-stream; the session goes on.
 	cctx, cancel := context.WithCancel(ctx)
-	h, _, _ = c.openFile(ctx, "/f")
+	h, _, _ = c.OpenFile(ctx, "/f")
 	n := 0
-	err = c.streamFile(cctx, "/f", h, 0, int64(len(data)), 32768, 8, func(b []byte) error {
+	err = c.StreamFile(cctx, "/f", h, 0, int64(len(data)), 32768, 8, func(b []byte) error {
 		if n += len(b); n > 100000 {
 			cancel()
 		}
@@ -789,7 +789,7 @@ func TestStreamFile(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled: %v", err)
 	}
-	c.closeHandle(h)
+	c.CloseHandle(h)
 	if got, _, err := stream(ctx, c, "/f", 0, -1, 65536); err != nil || string(got) != string(data) {
 		t.Fatalf("after cancel: %d bytes, %v", len(got), err)
 	}
@@ -807,20 +807,20 @@ func TestStreamFileHostile(t *testing.T) {
 				return [][]byte{frame(fxpData, id, putStr(nil, string(make([]byte, 40000))))}, true
 			}
 			return nil, false
-		}, func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, func(err error) bool { return errors.Is(err, ErrProtocol) }},
 		"empty data": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			if typ == fxpRead {
 				return [][]byte{frame(fxpData, id, putStr(nil, ""))}, true
 			}
 			return nil, false
-		}, func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, func(err error) bool { return errors.Is(err, ErrProtocol) }},
 		"read refused": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			if typ == fxpRead && n > 5 {
 				return [][]byte{frame(fxpStatus, id, statusPayload(4, "I/O error"))}, true
 			}
 			return nil, false
 		}, func(err error) bool {
-			var re *RemoteError
+			var re *StatusError
 			return errors.As(err, &re) && re.Op == "read" && re.Path == "/f"
 		}},
 		"fstat without size": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
@@ -828,7 +828,7 @@ func TestStreamFileHostile(t *testing.T) {
 				return [][]byte{frame(fxpAttrs, id, putU32(nil, 0))}, true
 			}
 			return nil, false
-		}, func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, func(err error) bool { return errors.Is(err, ErrProtocol) }},
 		"empty data at the end": {func(s *fakeServer, n int, typ byte, id uint32, arg string) ([][]byte, bool) {
 			if typ == fxpRead && n > 12 { // OPEN, FSTAT, 10 reads of 30000, then the probe
 				return [][]byte{frame(fxpData, id, putStr(nil, ""))}, true
@@ -840,7 +840,7 @@ func TestStreamFileHostile(t *testing.T) {
 				return [][]byte{frame(fxpName, id, namesPayload())}, true
 			}
 			return nil, false
-		}, func(err error) bool { return errors.Is(err, errSFTPProtocol) }},
+		}, func(err error) bool { return errors.Is(err, ErrProtocol) }},
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := &fakeServer{files: map[string][]byte{"/f": data}, hook: tc.hook}
@@ -875,6 +875,6 @@ func (s *fakeServer) setHook(h func(s *fakeServer, n int, typ byte, id uint32, a
 
 // syncServer returns once the server answered everything sent before (it
 // answers in order): CLOSE replies are not waited for.
-func syncServer(c *listClient) {
-	c.statOpenDir(context.Background(), "/sync-nothing-here")
+func syncServer(c *Client) {
+	c.StatOpenDir(context.Background(), "/sync-nothing-here")
 }

@@ -1,4 +1,4 @@
-package source
+package remote
 
 import (
 	"crypto/ed25519"
@@ -19,13 +19,13 @@ import (
 var (
 	// ErrUnknownHost means the server's address has no key in the
 	// known_hosts files (and trust-on-first-use is off).
-	ErrUnknownHost = errors.New("source: unknown SSH host (not in known_hosts)")
+	ErrUnknownHost = errors.New("remote: unknown SSH host (not in known_hosts)")
 	// ErrHostKeyMismatch means the server presented a key other than the
 	// recorded or pinned one: possibly a man-in-the-middle.
-	ErrHostKeyMismatch = errors.New("source: SSH host key mismatch")
+	ErrHostKeyMismatch = errors.New("remote: SSH host key mismatch")
 	// ErrNoKnownHosts means no known_hosts file could be read and no other
 	// way to check host keys was configured. There is no insecure default.
-	ErrNoKnownHosts = errors.New("source: no known_hosts file to check the SSH host key")
+	ErrNoKnownHosts = errors.New("remote: no known_hosts file to check the SSH host key")
 )
 
 // hostKeyCheck builds the host key callback for the configuration and the
@@ -37,7 +37,7 @@ func (s *SFTP) hostKeyCheck(addr string) (ssh.HostKeyCallback, []string, error) 
 	}
 	if fp := s.HostKeyFingerprint; fp != "" {
 		if !strings.HasPrefix(fp, "SHA256:") {
-			return nil, nil, fmt.Errorf("source: HostKeyFingerprint %q is not a SHA256:... fingerprint", fp)
+			return nil, nil, fmt.Errorf("remote: HostKeyFingerprint %q is not a SHA256:... fingerprint", fp)
 		}
 		return func(_ string, _ net.Addr, key ssh.PublicKey) error {
 			if got := ssh.FingerprintSHA256(key); got != fp {
@@ -66,7 +66,7 @@ func (s *SFTP) hostKeyCheck(addr string) (ssh.HostKeyCallback, []string, error) 
 	if len(existing) > 0 {
 		var err error
 		if cb, err = knownhosts.New(existing...); err != nil {
-			return nil, nil, fmt.Errorf("source: reading known_hosts: %w", err)
+			return nil, nil, fmt.Errorf("remote: reading known_hosts: %w", err)
 		}
 	} else {
 		cb = func(string, net.Addr, ssh.PublicKey) error { return &knownhosts.KeyError{} }
@@ -106,23 +106,23 @@ func appendKnownHost(name, host string, key ssh.PublicKey) error {
 	knownHostsMu.Lock()
 	defer knownHostsMu.Unlock()
 	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
-		return fmt.Errorf("source: recording host key: %w", err)
+		return fmt.Errorf("remote: recording host key: %w", err)
 	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("source: recording host key: %w", err)
+		return fmt.Errorf("remote: recording host key: %w", err)
 	}
 	line := knownhosts.Line([]string{knownhosts.Normalize(host)}, key) + "\n"
 	if _, err := f.WriteString(line); err != nil {
 		f.Close()
-		return fmt.Errorf("source: recording host key: %w", err)
+		return fmt.Errorf("remote: recording host key: %w", err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("source: recording host key: %w", err)
+		return fmt.Errorf("remote: recording host key: %w", err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("source: recording host key: %w", err)
+		return fmt.Errorf("remote: recording host key: %w", err)
 	}
 	return nil
 }

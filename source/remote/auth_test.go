@@ -1,4 +1,4 @@
-package source_test
+package remote_test
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 	"golang.org/x/crypto/ssh/agent"
 	"golang.org/x/crypto/ssh/knownhosts"
 
-	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 	"github.com/dumpline/importer/source/sftptest"
 )
 
@@ -122,7 +122,7 @@ func TestSFTPNoAuthNoHostCheck(t *testing.T) {
 	src = srv.Source("/")
 	src.HostKeyCallback = nil
 	src.KnownHosts = []string{filepath.Join(t.TempDir(), "nope")}
-	if _, err := src.List(ctx); !errors.Is(err, source.ErrNoKnownHosts) {
+	if _, err := src.List(ctx); !errors.Is(err, remote.ErrNoKnownHosts) {
 		t.Errorf("missing known_hosts: %v, want ErrNoKnownHosts", err)
 	}
 	// Trust on first use records the key, then checks it.
@@ -141,39 +141,39 @@ func TestSFTPNoAuthNoHostCheck(t *testing.T) {
 	src = other.Source("/")
 	src.HostKeyCallback, src.KnownHosts, src.TrustOnFirstUse = nil, []string{kh}, true
 	defer src.Close()
-	if _, err := src.List(ctx); !errors.Is(err, source.ErrHostKeyMismatch) {
+	if _, err := src.List(ctx); !errors.Is(err, remote.ErrHostKeyMismatch) {
 		t.Errorf("changed key with tofu: %v, want ErrHostKeyMismatch", err)
 	}
 }
 
 func TestParseURL(t *testing.T) {
-	s, err := source.ParseURL("sftp://bob:pw@127.0.0.1:2222/srv/drop?known_hosts=/k1&recursive=1&pattern=*.zip&fingerprint=SHA256:abc")
+	s, err := remote.ParseURL("sftp://bob:pw@127.0.0.1:2222/srv/drop?known_hosts=/k1&recursive=1&pattern=*.zip&fingerprint=SHA256:abc")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Addr != "127.0.0.1:2222" || s.User != "bob" || s.Password != "pw" || s.Path != "/srv/drop" ||
-		!s.Recursive || s.Protocol != source.ProtocolAuto || s.KnownHosts[0] != "/k1" ||
+		!s.Recursive || s.Protocol != remote.ProtocolAuto || s.KnownHosts[0] != "/k1" ||
 		s.Patterns[0] != "*.zip" || s.HostKeyFingerprint != "SHA256:abc" {
 		t.Errorf("parsed %+v", s)
 	}
 	if got := s.String(); got != "sftp://bob@127.0.0.1:2222/srv/drop" {
 		t.Errorf("String() = %q", got)
 	}
-	s, err = source.ParseURL("scp://alice@host/~/exports")
+	s, err = remote.ParseURL("scp://alice@host/~/exports")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Protocol != source.ProtocolSCP || s.Path != "exports" || s.Addr != "host" {
+	if s.Protocol != remote.ProtocolSCP || s.Path != "exports" || s.Addr != "host" {
 		t.Errorf("parsed %+v", s)
 	}
 	if got := s.String(); got != "scp://alice@host:22/~/exports" {
 		t.Errorf("String() = %q", got)
 	}
-	if _, err := source.ParseURL("sftp://bob:hunter2secret@host:notaport/x"); err == nil || strings.Contains(err.Error(), "hunter2secret") {
+	if _, err := remote.ParseURL("sftp://bob:hunter2secret@host:notaport/x"); err == nil || strings.Contains(err.Error(), "hunter2secret") {
 		t.Errorf("bad URL error %v (must not show the password)", err)
 	}
 	for _, bad := range []string{"http://host/x", "sftp:///x", "sftp://host/x?recursive=maybe"} {
-		if _, err := source.ParseURL(bad); err == nil {
+		if _, err := remote.ParseURL(bad); err == nil {
 			t.Errorf("ParseURL(%q) accepted", bad)
 		}
 	}

@@ -1,4 +1,4 @@
-package source_test
+package remote_test
 
 import (
 	"context"
@@ -9,11 +9,12 @@ import (
 	"testing"
 
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 	"github.com/dumpline/importer/source/sftptest"
 )
 
 func TestFetchResumesPartial(t *testing.T) {
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		t.Run([]string{"auto", "sftp", "scp"}[proto], func(t *testing.T) {
 			dir := t.TempDir()
 			os.MkdirAll(filepath.Join(dir, "sub"), 0o755)
@@ -27,19 +28,10 @@ func TestFetchResumesPartial(t *testing.T) {
 			src := cut.Source("/")
 			src.Protocol, src.Recursive, src.Retries = proto, true, -1
 			defer src.Close()
-			var files []source.File
-			var err error
-			for range 3 {
-				if files, err = src.List(ctx); err == nil {
-					break
-				}
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			files := list(t, src, 3)
 			f := files[0]
 			f.Checksum = "" // none known
-			if _, err := source.Fetch(ctx, src, f, out); err == nil {
+			if _, err := remote.Fetch(ctx, src, f, out); err == nil {
 				t.Fatalf("Fetch through a cut connection succeeded without retries (server sent %d bytes, file %+v)", cut.BytesSent(), f)
 			}
 			part, err := os.Stat(filepath.Join(out, "sub", "big.bin.partial"))
@@ -55,7 +47,7 @@ func TestFetchResumesPartial(t *testing.T) {
 			src2.Protocol, src2.Recursive = proto, true
 			defer src2.Close()
 			before := cut.BytesSent()
-			p, err := source.Fetch(ctx, src2, f, out)
+			p, err := remote.Fetch(ctx, src2, f, out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,7 +62,7 @@ func TestFetchResumesPartial(t *testing.T) {
 			if _, err := os.Stat(p + ".partial"); !errors.Is(err, os.ErrNotExist) {
 				t.Error("partial file left behind")
 			}
-			if proto == source.ProtocolSFTP && sent >= 3<<20 {
+			if proto == remote.ProtocolSFTP && sent >= 3<<20 {
 				t.Errorf("resumed SFTP fetch sent %d bytes, not only the rest", sent)
 			}
 		})
@@ -82,7 +74,7 @@ func TestFetchRefusesBadNames(t *testing.T) {
 	src := srv.Source("/")
 	defer src.Close()
 	for _, name := range []string{"../x", "/etc/passwd", "a/../../b", "a\x00b", "a\nb", ".."} {
-		if _, err := source.Fetch(context.Background(), src, source.File{Name: name, Size: 1}, t.TempDir()); !errors.Is(err, source.ErrBadName) {
+		if _, err := remote.Fetch(context.Background(), src, source.File{Name: name, Size: 1}, t.TempDir()); !errors.Is(err, remote.ErrBadName) {
 			t.Errorf("Fetch(%q): %v, want ErrBadName", name, err)
 		}
 	}
@@ -95,19 +87,15 @@ func TestFetchChecksum(t *testing.T) {
 	src := srv.Source("/")
 	defer src.Close()
 	ctx := context.Background()
-	files, err := src.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := files[0]
+	f := list(t, src, 1)[0]
 	f.Checksum = "sha256:" + hexString(sum[:])
-	if _, err := source.Fetch(ctx, src, f, t.TempDir()); err != nil {
+	if _, err := remote.Fetch(ctx, src, f, t.TempDir()); err != nil {
 		t.Fatalf("right checksum: %v", err)
 	}
 	sum[0] ^= 1
 	f.Checksum = "sha256:" + hexString(sum[:])
 	out := t.TempDir()
-	if _, err := source.Fetch(ctx, src, f, out); !errors.Is(err, source.ErrChecksum) {
+	if _, err := remote.Fetch(ctx, src, f, out); !errors.Is(err, remote.ErrChecksum) {
 		t.Fatalf("wrong checksum: %v, want ErrChecksum", err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "f.bin")); !errors.Is(err, os.ErrNotExist) {

@@ -1,4 +1,4 @@
-package source_test
+package remote_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/dumpline/importer/internal/sshd"
-	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 )
 
 // manyFiles makes a folder "many" of 10,000 empty files under the server's
@@ -42,7 +42,7 @@ func BenchmarkSFTPListRTT(b *testing.B) {
 	ctx := context.Background()
 	for _, name := range []string{"source", "source-pkgsftp"} {
 		b.Run(name, func(b *testing.B) {
-			list := func(src *source.SFTP) time.Duration {
+			list := func(src *remote.SFTP) time.Duration {
 				t0 := time.Now()
 				files, err := src.List(ctx)
 				if err != nil {
@@ -55,13 +55,13 @@ func BenchmarkSFTPListRTT(b *testing.B) {
 			}
 			direct := sshdSource(srv, dir)
 			direct.Patterns = []string{"mvdsb_*.zip"}
-			source.SetSlowList(direct, name == "source-pkgsftp")
+			remote.SetSlowList(direct, name == "source-pkgsftp")
 			defer direct.Close()
 			list(direct) // dial
 			src := sshdSource(srv, dir)
 			src.Addr, src.KnownHosts, src.HostKeyFingerprint = proxy.Addr, nil, srv.Fingerprint()
 			src.Patterns = []string{"mvdsb_*.zip"}
-			source.SetSlowList(src, name == "source-pkgsftp")
+			remote.SetSlowList(src, name == "source-pkgsftp")
 			defer src.Close()
 			list(src) // dial
 			var base time.Duration

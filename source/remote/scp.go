@@ -1,4 +1,4 @@
-package source
+package remote
 
 import (
 	"bufio"
@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/dumpline/importer/source"
 )
 
 // ErrSCP is wrapped by errors that the remote scp reports or that break the
 // SCP protocol.
-var ErrSCP = errors.New("source: scp")
+var ErrSCP = errors.New("remote: scp")
 
 // shellQuote quotes s for a POSIX shell: inside single quotes nothing is
 // special, and a single quote is written as '\”.
@@ -100,7 +102,7 @@ type scpSession struct {
 func startSCP(ctx context.Context, c *sshConn, cmd string) (*scpSession, error) {
 	sess, err := c.client.NewSession()
 	if err != nil {
-		return nil, &netError{fmt.Errorf("source: opening SSH session: %w", err)}
+		return nil, &netError{fmt.Errorf("remote: opening SSH session: %w", err)}
 	}
 	in, err := sess.StdinPipe()
 	if err != nil {
@@ -114,7 +116,7 @@ func startSCP(ctx context.Context, c *sshConn, cmd string) (*scpSession, error) 
 	}
 	if err := sess.Start(cmd); err != nil {
 		sess.Close()
-		return nil, &netError{fmt.Errorf("source: starting remote scp: %w", err)}
+		return nil, &netError{fmt.Errorf("remote: starting remote scp: %w", err)}
 	}
 	ss := &scpSession{sess: sess, in: in, br: bufio.NewReaderSize(out, 64<<10)}
 	ss.after = context.AfterFunc(ctx, func() { sess.Close() })
@@ -127,14 +129,14 @@ func startSCP(ctx context.Context, c *sshConn, cmd string) (*scpSession, error) 
 
 func (ss *scpSession) ack() error {
 	if _, err := ss.in.Write([]byte{0}); err != nil {
-		return &netError{fmt.Errorf("source: scp: %w", err)}
+		return &netError{fmt.Errorf("remote: scp: %w", err)}
 	}
 	return nil
 }
 
 func (ss *scpSession) reject() error {
 	if _, err := ss.in.Write([]byte("\x01skip\n")); err != nil {
-		return &netError{fmt.Errorf("source: scp: %w", err)}
+		return &netError{fmt.Errorf("remote: scp: %w", err)}
 	}
 	return nil
 }
@@ -145,10 +147,34 @@ func (ss *scpSession) close() {
 	ss.sess.Close()
 }
 
+// scpConn reads files with legacy SCP ("scp -f" run by the remote shell),
+// one session per listing or transfer; see [SFTP] for what it cannot do.
+type scpConn struct{ c *sshConn }
+
+func (p *scpConn) list(ctx context.Context, s *SFTP, m *source.Matcher) ([]source.File, error) {
+	return s.scpList(ctx, p.c, m)
+}
+
+// findRoot lists the root, matching nothing: the listing's first line says
+// whether it is a file or a folder.
+func (p *scpConn) findRoot(ctx context.Context, s *SFTP) error {
+	_, err := s.scpList(ctx, p.c, source.MustMatcher("-"))
+	return err
+}
+
+// open returns the reader; the transfer starts with the first Read.
+func (p *scpConn) open(ctx context.Context, r *remoteFile) (io.ReadCloser, error) {
+	return &scpReader{r: r}, nil
+}
+
+func (p *scpConn) sharesSession() bool { return false }
+
+func (p *scpConn) close() {}
+
 // scpList lists Path with "scp -r -p -f", refusing every file as it is
 // offered so nothing is downloaded. No shell glob is used: the only path on
 // the command line is Path, single-quoted; names are matched here.
-func (s *SFTP) scpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, error) {
+func (s *SFTP) scpList(ctx context.Context, c *sshConn, m *source.Matcher) ([]source.File, error) {
 	cmd, err := scpCommand("-r -p", s.root())
 	if err != nil {
 		return nil, err
@@ -159,7 +185,7 @@ func (s *SFTP) scpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, err
 	}
 	defer ss.close()
 	var (
-		out      []File
+		out      []source.File
 		dirs     []string // folders entered below the root
 		depth    int      // D lines accepted and not ended
 		mtime    time.Time
@@ -174,7 +200,7 @@ func (s *SFTP) scpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, err
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			return nil, &netError{fmt.Errorf("source: scp listing: %w", err)}
+			return nil, &netError{fmt.Errorf("remote: scp listing: %w", err)}
 		}
 		if line == "" {
 			return nil, fmt.Errorf("%w: empty protocol line", ErrSCP)
@@ -199,7 +225,7 @@ func (s *SFTP) scpList(ctx context.Context, c *sshConn, m *Matcher) ([]File, err
 				s.setRootKind(true)
 			}
 			if m.Match(name) {
-				out = append(out, File{Name: rel, Size: size, ModTime: mtime})
+				out = append(out, source.File{Name: rel, Size: size, ModTime: mtime})
 			}
 			err = ss.reject()
 		case 'D':
@@ -264,221 +290,4 @@ func scpError(msg string) error {
 		return fmt.Errorf("%w: %s: %w", ErrSCP, msg, os.ErrPermission)
 	}
 	return fmt.Errorf("%w: %s", ErrSCP, msg)
-}
-
-// scpReader streams one file with "scp -p -f". After a failure it restarts
-// the transfer on a (new) connection and discards the bytes it already
-// delivered. It does not implement io.ReaderAt.
-type scpReader struct {
-	r    *remoteFile
-	ss   *scpSession
-	on   *sshConn
-	left int64
-	done bool
-
-	rs     retryState
-	last   int64 // r.off at the last failure
-	broken error // failure after the bytes the last Read delivered
-}
-
-// start runs scp for the file and reads up to its data.
-func (sr *scpReader) start(c *sshConn) error {
-	r := sr.r
-	cmd, err := scpCommand("-p", r.rp)
-	if err != nil {
-		return err
-	}
-	ss, err := startSCP(r.ctx, c, cmd)
-	if err != nil {
-		return err
-	}
-	want := path.Base(r.rp)
-	for {
-		line, err := readSCPLine(ss.br)
-		if err != nil {
-			ss.close()
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			return &netError{fmt.Errorf("source: scp %s: %w", r.rp, err)}
-		}
-		if line == "" {
-			ss.close()
-			return fmt.Errorf("%w: empty protocol line", ErrSCP)
-		}
-		switch line[0] {
-		case 'T':
-			if _, err := parseSCPTime(line); err != nil {
-				ss.close()
-				return err
-			}
-			if err := ss.ack(); err != nil {
-				ss.close()
-				return err
-			}
-			continue
-		case 1, 2:
-			ss.close()
-			return scpError(strings.TrimSpace(line[1:]))
-		case 'C':
-		default:
-			ss.close()
-			return fmt.Errorf("%w: unexpected protocol line %q", ErrSCP, line)
-		}
-		_, size, name, err := parseSCPEntry(line)
-		if err != nil {
-			ss.close()
-			return err
-		}
-		if err := checkName(name); err != nil {
-			ss.close()
-			return err
-		}
-		if name != want {
-			ss.close()
-			return fmt.Errorf("%w: asked for %q, server sent %q", ErrBadName, want, name)
-		}
-		if sr.on == nil && r.size < 0 {
-			r.size = size
-		}
-		if size != r.size {
-			ss.close()
-			return fmt.Errorf("%w: %s is %d bytes, expected %d", ErrChanged, r.rp, size, r.size)
-		}
-		if err := ss.ack(); err != nil {
-			ss.close()
-			return err
-		}
-		// Resume: skip what was delivered before the failure.
-		if r.off > 0 {
-			if _, err := io.CopyN(io.Discard, ss.br, r.off); err != nil {
-				ss.close()
-				return &netError{fmt.Errorf("source: scp %s: skipping to %d: %w", r.rp, r.off, err)}
-			}
-		}
-		sr.ss, sr.on, sr.left = ss, c, size-r.off
-		return nil
-	}
-}
-
-// end reads the status byte after the data and finishes the transfer.
-func (sr *scpReader) end() error {
-	ss := sr.ss
-	st, err := ss.br.ReadByte()
-	if err != nil {
-		return &netError{fmt.Errorf("source: scp %s: %w", sr.r.rp, err)}
-	}
-	if st != 0 {
-		msg, _ := readSCPLine(ss.br)
-		return scpError(strings.TrimSpace(msg))
-	}
-	ss.ack()
-	sr.stop()
-	sr.done = true
-	return sr.r.finish()
-}
-
-func (sr *scpReader) stop() {
-	if sr.ss != nil {
-		sr.ss.close()
-		sr.ss = nil
-	}
-}
-
-// Read reads the file's bytes in order.
-func (sr *scpReader) Read(b []byte) (int, error) {
-	r := sr.r
-	if r.closed {
-		return 0, os.ErrClosed
-	}
-	if sr.done {
-		return 0, io.EOF
-	}
-	if len(b) == 0 {
-		return 0, nil
-	}
-	// Fast path: a transfer is running and healthy.
-	if sr.ss != nil && sr.broken == nil && sr.left > 0 && !sr.on.isDead() {
-		m, err := sr.ss.br.Read(b[:min(int64(len(b)), sr.left)])
-		if err == nil {
-			sr.left -= int64(m)
-			r.off += int64(m)
-			if r.hash != nil {
-				r.hash.Write(b[:m])
-			}
-			return m, nil
-		}
-		// The slow path below counts the failure and recovers.
-		sr.stop()
-		sr.left -= int64(m)
-		r.off += int64(m)
-		if r.hash != nil {
-			r.hash.Write(b[:m])
-		}
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		sr.broken = &netError{fmt.Errorf("source: scp %s at %d: %w", r.rp, r.off, err)}
-		if m > 0 {
-			return m, nil
-		}
-	}
-	n := 0
-	err := r.s.retry(r.ctx, &sr.rs, func(c *sshConn) error {
-		if sr.broken != nil {
-			// The previous Read delivered the bytes before a failure.
-			err := sr.broken
-			sr.broken = nil
-			return err
-		}
-		if sr.ss != nil && sr.on != c {
-			// The connection of the running transfer died: a failure,
-			// even though a new connection is already up.
-			sr.stop()
-			return &netError{fmt.Errorf("source: scp %s at %d: connection lost", r.rp, r.off)}
-		}
-		if sr.ss == nil {
-			if err := sr.start(c); err != nil {
-				return err
-			}
-		}
-		if sr.left == 0 {
-			return sr.end()
-		}
-		m, err := sr.ss.br.Read(b[:min(int64(len(b)), sr.left)])
-		n = m
-		sr.left -= int64(m)
-		r.off += int64(m)
-		if r.hash != nil {
-			r.hash.Write(b[:m])
-		}
-		if err != nil {
-			sr.stop()
-			if err == io.EOF {
-				err = io.ErrUnexpectedEOF
-			}
-			err = &netError{fmt.Errorf("source: scp %s at %d: %w", r.rp, r.off, err)}
-			if m > 0 {
-				sr.broken = err
-				return nil
-			}
-			return err
-		}
-		return nil
-	}, func() bool { p := r.off > sr.last; sr.last = r.off; return p })
-	if err != nil {
-		sr.stop()
-		return n, err
-	}
-	if sr.done {
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-// Close ends the transfer.
-func (sr *scpReader) Close() error {
-	sr.stop()
-	sr.r.closed = true
-	return nil
 }

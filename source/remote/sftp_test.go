@@ -1,4 +1,4 @@
-package source_test
+package remote_test
 
 import (
 	"bytes"
@@ -20,13 +20,11 @@ import (
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 	"github.com/dumpline/importer/source/sftptest"
 )
 
-var (
-	_ importer.Source = (*source.SFTP)(nil)
-	_ importer.State  = (*source.JSONState)(nil)
-)
+var _ importer.Source = (*remote.SFTP)(nil)
 
 // evilName is a file name that runs a command if a shell ever sees it
 // unquoted.
@@ -60,7 +58,7 @@ func names(files []source.File) []string {
 	return out
 }
 
-func readAll(t testing.TB, src *source.SFTP, f source.File) []byte {
+func readAll(t testing.TB, src *remote.SFTP, f source.File) []byte {
 	t.Helper()
 	rc, err := src.Open(context.Background(), f)
 	if err != nil {
@@ -81,6 +79,36 @@ func readAll(t testing.TB, src *source.SFTP, f source.File) []byte {
 		}
 	}
 	return buf.Bytes()
+}
+
+// list lists src, trying up to tries times (a listing through a cutting
+// proxy may itself be cut), and fails the test if no try succeeds.
+func list(t testing.TB, src *remote.SFTP, tries int) []source.File {
+	t.Helper()
+	var files []source.File
+	var err error
+	for range tries {
+		if files, err = src.List(context.Background()); err == nil {
+			return files
+		}
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// hashFile streams f from src and returns the bytes read and their
+// SHA-256, with the first error of Open, the copy or Close.
+func hashFile(src *remote.SFTP, f source.File) (int64, [32]byte, error) {
+	rc, err := src.Open(context.Background(), f)
+	if err != nil {
+		return 0, [32]byte{}, err
+	}
+	h := sha256.New()
+	n, err := io.Copy(h, rc)
+	if cerr := rc.Close(); err == nil {
+		err = cerr
+	}
+	return n, [32]byte(h.Sum(nil)), err
 }
 
 func find(t testing.TB, files []source.File, name string) source.File {
@@ -114,7 +142,7 @@ func makeTree(t testing.TB) string {
 }
 
 func TestSFTPTestServer(t *testing.T) {
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		t.Run([]string{"auto", "sftp", "scp"}[proto], func(t *testing.T) {
 			dir := makeTree(t)
 			srv := sftptest.NewServer(t, dir)
@@ -197,9 +225,9 @@ func TestSFTPFallbackToSCP(t *testing.T) {
 	}
 
 	forced := srv.Source("")
-	forced.Protocol = source.ProtocolSFTP
+	forced.Protocol = remote.ProtocolSFTP
 	defer forced.Close()
-	if _, err := forced.List(context.Background()); !errors.Is(err, source.ErrSFTPUnavailable) {
+	if _, err := forced.List(context.Background()); !errors.Is(err, remote.ErrSFTPUnavailable) {
 		t.Fatalf("forced SFTP: %v, want ErrSFTPUnavailable", err)
 	}
 }
@@ -210,12 +238,8 @@ func TestSFTPReaderAt(t *testing.T) {
 	srv := sftptest.NewServer(t, dir)
 	src := srv.Source("/")
 	defer src.Close()
-	ctx := context.Background()
-	files, err := src.List(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc, err := src.Open(ctx, files[0])
+	files := list(t, src, 1)
+	rc, err := src.Open(context.Background(), files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,28 +269,18 @@ func TestSFTPShortPacketGuard(t *testing.T) {
 	src := srv.Source("/")
 	src.MaxPacket = 128 << 10
 	defer src.Close()
-	ctx := context.Background()
-	files, err := src.List(ctx)
-	if err != nil {
-		t.Fatal(err)
+	files := list(t, src, 1)
+	if _, got, err := hashFile(src, files[0]); err != nil || got != sum {
+		t.Fatalf("stream with oversized packets: %v, or content differs", err)
 	}
+	// ReadAt copes with short replies by asking for the rest.
+	ctx := context.Background()
 	rc, err := src.Open(ctx, files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := sha256.New()
-	_, err = io.Copy(h, rc)
-	rc.Close()
-	if err != nil || [32]byte(h.Sum(nil)) != sum {
-		t.Fatalf("stream with oversized packets: %v, or content differs", err)
-	}
-	// ReadAt copes with short replies by asking for the rest.
-	rc, err = src.Open(ctx, files[0])
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer rc.Close()
-	h = sha256.New()
+	h := sha256.New()
 	if _, err := io.Copy(h, io.NewSectionReader(rc.(io.ReaderAt), 0, files[0].Size)); err != nil {
 		t.Fatal(err)
 	}
@@ -283,7 +297,7 @@ func TestSFTPShortPacketGuard(t *testing.T) {
 	if err := os.Truncate(filepath.Join(dir, "big.bin"), 1<<20); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := io.Copy(io.Discard, rc2); !errors.Is(err, source.ErrShortRead) && !errors.Is(err, source.ErrChanged) {
+	if _, err := io.Copy(io.Discard, rc2); !errors.Is(err, remote.ErrShortRead) && !errors.Is(err, remote.ErrChanged) {
 		t.Fatalf("truncated file: %v, want ErrShortRead or ErrChanged", err)
 	}
 }
@@ -291,12 +305,12 @@ func TestSFTPShortPacketGuard(t *testing.T) {
 func TestSFTPResumeAfterCut(t *testing.T) {
 	dir := t.TempDir()
 	sum := randomFile(t, dir, "big.bin", 4<<20)
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		t.Run([]string{"auto", "sftp", "scp"}[proto], func(t *testing.T) {
 			// SFTP resumes at the offset, so every connection may be cut;
 			// SCP restarts from the start, so only the first three are.
 			conns := 0
-			if proto == source.ProtocolSCP {
+			if proto == remote.ProtocolSCP {
 				conns = 3
 			}
 			srv := sftptest.NewServer(t, dir, sftptest.CutAfter(1<<20+rand.Int64N(1<<20), conns))
@@ -351,7 +365,7 @@ func TestSFTPAuth(t *testing.T) {
 	wrong := srv.Source("/")
 	wrong.HostKeyCallback, wrong.HostKeyFingerprint = nil, "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 	defer wrong.Close()
-	if _, err := wrong.List(ctx); !errors.Is(err, source.ErrHostKeyMismatch) {
+	if _, err := wrong.List(ctx); !errors.Is(err, remote.ErrHostKeyMismatch) {
 		t.Fatalf("wrong fingerprint: %v, want ErrHostKeyMismatch", err)
 	}
 }
@@ -360,7 +374,7 @@ func TestSFTPNoGoroutineLeft(t *testing.T) {
 	before := runtime.NumGoroutine()
 	dir := t.TempDir()
 	randomFile(t, dir, "big.bin", 4<<20)
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		srv, err := sftptest.New(dir)
 		if err != nil {
 			t.Fatal(err)
@@ -405,7 +419,7 @@ func TestSFTPSharedConnection(t *testing.T) {
 		name := fmt.Sprintf("f%d.bin", i)
 		sums[name] = randomFile(t, dir, name, int64(300<<10+i*12345))
 	}
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		srv := sftptest.NewServer(t, dir)
 		src := srv.Source("/")
 		src.Protocol = proto
@@ -448,7 +462,7 @@ func TestSFTPSymlinkLoop(t *testing.T) {
 		t.Skip("no symbolic links:", err)
 	}
 	srv := sftptest.NewServer(t, dir)
-	for _, proto := range []source.Protocol{source.ProtocolSFTP, source.ProtocolSCP} {
+	for _, proto := range []remote.Protocol{remote.ProtocolSFTP, remote.ProtocolSCP} {
 		src := srv.Source("/")
 		src.Protocol, src.Recursive = proto, true
 		defer src.Close()
@@ -456,7 +470,7 @@ func TestSFTPSymlinkLoop(t *testing.T) {
 		if err != nil {
 			t.Fatalf("protocol %d: %v", proto, err)
 		}
-		if proto == source.ProtocolSFTP && len(files) != 7 {
+		if proto == remote.ProtocolSFTP && len(files) != 7 {
 			t.Errorf("SFTP listed %q (a link to a folder must not be followed)", names(files))
 		}
 	}

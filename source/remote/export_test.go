@@ -1,8 +1,10 @@
-package source
+package remote
 
 import (
 	"context"
 	"io"
+
+	"github.com/dumpline/importer/source/remote/internal/sftpwire"
 )
 
 // SetSlowList makes s read folders with pkg/sftp's ReadDir only, one
@@ -19,9 +21,13 @@ func OwnSFTPSession(s *SFTP) bool {
 	if c == nil {
 		return false
 	}
-	c.listMu.Lock()
-	defer c.listMu.Unlock()
-	return c.lister != nil && !c.noLister && !c.lister.broken()
+	p, err := sftpOf(c)
+	if err != nil {
+		return false
+	}
+	p.listMu.Lock()
+	defer p.listMu.Unlock()
+	return p.lister != nil && !p.noLister && !p.lister.Broken()
 }
 
 // SetSlowStream makes s stream files (Read, WriteTo) with pkg/sftp's
@@ -32,12 +38,12 @@ func SetSlowStream(s *SFTP, slow bool) { s.slowStream = slow }
 // sftp-server's stdout and stdin; closeFn closes w). list reads a folder
 // and returns its number of names; stop ends the client.
 func PipeLister(ctx context.Context, r io.Reader, w io.Writer, closeFn func()) (list func(ctx context.Context, dir string) (int, error), stop func(), err error) {
-	c, err := newListClient(ctx, r, w, closeFn)
+	c, err := sftpwire.New(ctx, r, w, closeFn)
 	if err != nil {
 		return nil, nil, err
 	}
 	return func(ctx context.Context, dir string) (int, error) {
-		es, err := c.readDir(ctx, dir)
+		es, err := c.ReadDir(ctx, dir)
 		return len(es), err
-	}, c.shutdown, nil
+	}, c.Shutdown, nil
 }

@@ -1,4 +1,4 @@
-package source_test
+package state_test
 
 import (
 	"context"
@@ -8,25 +8,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/state"
 )
 
-func TestJSONState(t *testing.T) {
+var _ importer.State = (*state.JSON)(nil)
+
+func TestJSON(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "state.json")
 	mt := time.Date(2026, 11, 27, 3, 0, 0, 0, time.FixedZone("CET", 3600))
 	f := source.File{Name: "mvdsb_1.zip", Size: 123, ModTime: mt}
 
-	st := &source.JSONState{Path: path, Source: "sftp://drop/a"}
+	st := &state.JSON{Path: path, Source: "sftp://drop/a"}
 	if same, err := st.Unchanged(ctx, f); err != nil || same {
 		t.Fatalf("new state: %v, %v", same, err)
 	}
 	if err := st.Record(ctx, f); err != nil {
 		t.Fatal(err)
 	}
-	// A fresh JSONState reads what the first one wrote.
-	st2 := &source.JSONState{Path: path, Source: "sftp://drop/a"}
+	// A fresh JSON reads what the first one wrote.
+	st2 := &state.JSON{Path: path, Source: "sftp://drop/a"}
 	for _, tc := range []struct {
 		f    source.File
 		same bool
@@ -41,7 +45,7 @@ func TestJSONState(t *testing.T) {
 			t.Errorf("Unchanged(%+v) = %v, %v; want %v", tc.f, same, err, tc.same)
 		}
 	}
-	other := &source.JSONState{Path: path, Source: "sftp://drop/b"}
+	other := &state.JSON{Path: path, Source: "sftp://drop/b"}
 	if same, _ := other.Unchanged(ctx, f); same {
 		t.Error("another source's record counted")
 	}
@@ -66,8 +70,8 @@ func TestJSONState(t *testing.T) {
 	}
 
 	os.WriteFile(path, []byte("{not json"), 0o600)
-	bad := &source.JSONState{Path: path}
-	if _, err := bad.Unchanged(ctx, f); !errors.Is(err, source.ErrState) {
-		t.Errorf("corrupt state: %v, want ErrState", err)
+	bad := &state.JSON{Path: path}
+	if _, err := bad.Unchanged(ctx, f); !errors.Is(err, state.ErrBadFile) {
+		t.Errorf("corrupt state: %v, want ErrBadFile", err)
 	}
 }

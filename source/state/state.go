@@ -1,4 +1,7 @@
-package source
+// Package state holds [JSON], a store that remembers which files of a
+// source were imported, so that an import skips those that did not change
+// (it implements importer.State).
+package state
 
 import (
 	"context"
@@ -10,18 +13,20 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/dumpline/importer/source"
 )
 
-// JSONState remembers what was imported in a JSON file, so that unchanged
+// JSON remembers what was imported in a JSON file, so that unchanged
 // files are skipped (it implements importer.State). A file is unchanged when
 // a record with the same name has the same size and modification time, and
 // the same checksum when both have one.
 //
-// The file is read on first use and rewritten atomically by every Record (a
+// The file is read on first use and rewritten atomically by every [JSON.Record] (a
 // temporary file in the same folder, fsync, rename, fsync of the folder), so
-// a crash leaves either the old or the new state. A JSONState is safe for
+// a crash leaves either the old or the new state. A [JSON] is safe for
 // concurrent use; two processes must not share one file.
-type JSONState struct {
+type JSON struct {
 	// Path is the JSON file. It is created by the first Record.
 	Path string
 	// Source identifies the source the names belong to (for example
@@ -46,10 +51,10 @@ type stateFile struct {
 	Imported time.Time `json:"imported"`
 }
 
-// ErrState is wrapped by errors about a state file that cannot be read.
-var ErrState = errors.New("source: bad state file")
+// ErrBadFile is wrapped by errors about a state file that cannot be read.
+var ErrBadFile = errors.New("state: bad state file")
 
-func (s *JSONState) load() error {
+func (s *JSON) load() error {
 	if s.loaded {
 		return nil
 	}
@@ -58,13 +63,13 @@ func (s *JSONState) load() error {
 	case errors.Is(err, fs.ErrNotExist):
 		s.doc = stateDoc{Version: 1}
 	case err != nil:
-		return fmt.Errorf("source: reading state: %w", err)
+		return fmt.Errorf("state: reading state: %w", err)
 	default:
 		if err := json.Unmarshal(b, &s.doc); err != nil {
-			return fmt.Errorf("%w %s: %v", ErrState, s.Path, err)
+			return fmt.Errorf("%w %s: %v", ErrBadFile, s.Path, err)
 		}
 		if s.doc.Version != 1 {
-			return fmt.Errorf("%w %s: version %d", ErrState, s.Path, s.doc.Version)
+			return fmt.Errorf("%w %s: version %d", ErrBadFile, s.Path, s.doc.Version)
 		}
 	}
 	if s.doc.Sources == nil {
@@ -76,7 +81,7 @@ func (s *JSONState) load() error {
 
 // Unchanged reports whether f was recorded before with the same size,
 // modification time and (when both are known) checksum.
-func (s *JSONState) Unchanged(ctx context.Context, f File) (bool, error) {
+func (s *JSON) Unchanged(ctx context.Context, f source.File) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
@@ -96,7 +101,7 @@ func (s *JSONState) Unchanged(ctx context.Context, f File) (bool, error) {
 }
 
 // Record notes that f was imported and writes the state file.
-func (s *JSONState) Record(ctx context.Context, f File) error {
+func (s *JSON) Record(ctx context.Context, f source.File) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -128,18 +133,18 @@ func (s *JSONState) Record(ctx context.Context, f File) error {
 func writeAtomic(name string, v any) error {
 	b, err := json.MarshalIndent(v, "", "\t")
 	if err != nil {
-		return fmt.Errorf("source: writing state: %w", err)
+		return fmt.Errorf("state: writing state: %w", err)
 	}
 	b = append(b, '\n')
 	dir := filepath.Dir(name)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("source: writing state: %w", err)
+		return fmt.Errorf("state: writing state: %w", err)
 	}
 	fail := func(err error) error {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return fmt.Errorf("source: writing state: %w", err)
+		return fmt.Errorf("state: writing state: %w", err)
 	}
 	if _, err := tmp.Write(b); err != nil {
 		return fail(err)
@@ -152,7 +157,7 @@ func writeAtomic(name string, v any) error {
 	}
 	if err := os.Rename(tmp.Name(), name); err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("source: writing state: %w", err)
+		return fmt.Errorf("state: writing state: %w", err)
 	}
 	syncDir(dir)
 	return nil

@@ -1,4 +1,4 @@
-package source_test
+package remote_test
 
 import (
 	"context"
@@ -22,12 +22,13 @@ import (
 
 	"github.com/dumpline/importer/internal/sshd"
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 )
 
 // sshdSource returns a source for path on the real sshd, by key, checking
 // its known_hosts file.
-func sshdSource(srv *sshd.Server, path string) *source.SFTP {
-	return &source.SFTP{
+func sshdSource(srv *sshd.Server, path string) *remote.SFTP {
+	return &remote.SFTP{
 		Addr: srv.Addr, User: srv.User, Path: path,
 		KeyFiles: []string{srv.KeyFile}, KnownHosts: []string{srv.KnownHosts},
 	}
@@ -38,7 +39,7 @@ func TestSSHDHostKeys(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 
-	check := func(name string, mod func(*source.SFTP), want error) {
+	check := func(name string, mod func(*remote.SFTP), want error) {
 		t.Helper()
 		src := sshdSource(srv, srv.Dir)
 		mod(src)
@@ -51,36 +52,36 @@ func TestSSHDHostKeys(t *testing.T) {
 			t.Errorf("%s: %v, want %v", name, err, want)
 		}
 	}
-	check("known host", func(*source.SFTP) {}, nil)
+	check("known host", func(*remote.SFTP) {}, nil)
 
 	missing := filepath.Join(tmp, "missing_known_hosts")
-	check("missing known_hosts", func(s *source.SFTP) { s.KnownHosts = []string{missing} }, source.ErrNoKnownHosts)
+	check("missing known_hosts", func(s *remote.SFTP) { s.KnownHosts = []string{missing} }, remote.ErrNoKnownHosts)
 
 	empty := filepath.Join(tmp, "empty_known_hosts")
 	os.WriteFile(empty, []byte("# nothing\n"), 0o600)
-	check("unknown host", func(s *source.SFTP) { s.KnownHosts = []string{empty} }, source.ErrUnknownHost)
+	check("unknown host", func(s *remote.SFTP) { s.KnownHosts = []string{empty} }, remote.ErrUnknownHost)
 
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
 	other, _ := ssh.NewPublicKey(pub)
 	wrong := filepath.Join(tmp, "wrong_known_hosts")
 	os.WriteFile(wrong, []byte(knownhosts.Line([]string{srv.Addr}, other)+"\n"), 0o600)
-	check("mismatch", func(s *source.SFTP) { s.KnownHosts = []string{wrong} }, source.ErrHostKeyMismatch)
-	check("mismatch with tofu", func(s *source.SFTP) {
+	check("mismatch", func(s *remote.SFTP) { s.KnownHosts = []string{wrong} }, remote.ErrHostKeyMismatch)
+	check("mismatch with tofu", func(s *remote.SFTP) {
 		s.KnownHosts, s.TrustOnFirstUse = []string{wrong}, true
-	}, source.ErrHostKeyMismatch)
+	}, remote.ErrHostKeyMismatch)
 
-	check("pinned", func(s *source.SFTP) { s.KnownHosts, s.HostKeyFingerprint = nil, srv.Fingerprint() }, nil)
-	check("pinned wrong", func(s *source.SFTP) {
+	check("pinned", func(s *remote.SFTP) { s.KnownHosts, s.HostKeyFingerprint = nil, srv.Fingerprint() }, nil)
+	check("pinned wrong", func(s *remote.SFTP) {
 		s.HostKeyFingerprint = ssh.FingerprintSHA256(other)
-	}, source.ErrHostKeyMismatch)
+	}, remote.ErrHostKeyMismatch)
 
 	tofu := filepath.Join(tmp, "sub", "tofu_known_hosts")
-	check("trust on first use", func(s *source.SFTP) { s.KnownHosts, s.TrustOnFirstUse = []string{tofu}, true }, nil)
+	check("trust on first use", func(s *remote.SFTP) { s.KnownHosts, s.TrustOnFirstUse = []string{tofu}, true }, nil)
 	b, err := os.ReadFile(tofu)
 	if err != nil || !strings.Contains(string(b), srv.HostKey.Type()) {
 		t.Fatalf("trust on first use recorded %q, %v", b, err)
 	}
-	check("recorded by tofu", func(s *source.SFTP) { s.KnownHosts = []string{tofu} }, nil)
+	check("recorded by tofu", func(s *remote.SFTP) { s.KnownHosts = []string{tofu} }, nil)
 }
 
 // noPWNED fails the test if a file named PWNED appeared where a command
@@ -110,7 +111,7 @@ func TestSSHDHostileName(t *testing.T) {
 			src := sshdSource(srv, drop)
 			src.Recursive = true
 			if mode == "scp-forced" {
-				src.Protocol = source.ProtocolSCP
+				src.Protocol = remote.ProtocolSCP
 			}
 			defer src.Close()
 			ctx := context.Background()
@@ -130,7 +131,7 @@ func TestSSHDHostileName(t *testing.T) {
 				}
 				// Fetch writes the hostile name as a plain local file.
 				out := t.TempDir()
-				p, err := source.Fetch(ctx, src, f, out)
+				p, err := remote.Fetch(ctx, src, f, out)
 				if err != nil {
 					t.Fatalf("Fetch(%q): %v", f.Name, err)
 				}
@@ -164,21 +165,12 @@ func TestSSHDLargeFileExact(t *testing.T) {
 	for _, packet := range []int{32768, 261120, 262144, 1 << 20} {
 		src := sshdSource(srv, dir)
 		src.MaxPacket = packet
-		files, err := src.List(ctx)
-		if err != nil {
-			t.Fatal(err)
+		files := list(t, src, 1)
+		n, got, err := hashFile(src, files[0])
+		if err != nil || n != size || got != sum {
+			t.Errorf("MaxPacket %d: %d bytes, %v; sha256 match %v", packet, n, err, got == sum)
 		}
-		rc, err := src.Open(ctx, files[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, rc)
-		rc.Close()
-		if err != nil || n != size || [32]byte(h.Sum(nil)) != sum {
-			t.Errorf("MaxPacket %d: %d bytes, %v; sha256 match %v", packet, n, err, [32]byte(h.Sum(nil)) == sum)
-		}
-		if !source.OwnSFTPSession(src) {
+		if !remote.OwnSFTPSession(src) {
 			t.Errorf("MaxPacket %d: the own SFTP session was given up", packet)
 		}
 		// Random access: read the whole file through ReadAt too.
@@ -218,17 +210,7 @@ func TestSSHDResumeThroughCuttingProxy(t *testing.T) {
 			src.Addr, src.KnownHosts, src.HostKeyFingerprint = proxy.Addr, nil, srv.Fingerprint()
 			src.Retries = 10
 			defer src.Close()
-			ctx := context.Background()
-			var files []source.File
-			var err error
-			for range 5 { // the listing itself may be cut and retried
-				if files, err = src.List(ctx); err == nil {
-					break
-				}
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			files := list(t, src, 5)
 			got := readAll(t, src, files[0])
 			if int64(len(got)) != size || sha256.Sum256(got) != sum {
 				t.Fatalf("resumed download: %d bytes, sha256 match %v", len(got), sha256.Sum256(got) == sum)
@@ -261,17 +243,7 @@ func TestSSHDResumeAfterStall(t *testing.T) {
 	src.Addr, src.KnownHosts, src.HostKeyFingerprint = proxy.Addr, nil, srv.Fingerprint()
 	src.IOTimeout, src.KeepAlive = 1500*time.Millisecond, 300*time.Millisecond
 	defer src.Close()
-	ctx := context.Background()
-	var files []source.File
-	var err error
-	for range 3 {
-		if files, err = src.List(ctx); err == nil {
-			break
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	files := list(t, src, 3)
 	got := readAll(t, src, files[0])
 	if int64(len(got)) != size || sha256.Sum256(got) != sum {
 		t.Fatalf("download after stall: %d bytes, sha256 match %v", len(got), sha256.Sum256(got) == sum)
@@ -309,13 +281,13 @@ func TestSSHDListPipelined(t *testing.T) {
 				t.Helper()
 				src := sshdSource(srv, dir)
 				src.Recursive, src.Patterns = true, []string{"*.sql"}
-				source.SetSlowList(src, slow)
+				remote.SetSlowList(src, slow)
 				defer src.Close()
 				files, err := src.List(ctx)
 				if err != nil {
 					t.Fatalf("slow=%v: %v", slow, err)
 				}
-				if got, want := source.OwnSFTPSession(src), !slow && sessions != 1; got != want {
+				if got, want := remote.OwnSFTPSession(src), !slow && sessions != 1; got != want {
 					t.Errorf("slow=%v: listed with the pipelined client: %v, want %v", slow, got, want)
 				}
 				slices.SortFunc(files, func(a, b source.File) int { return strings.Compare(a.Name, b.Name) })

@@ -1,4 +1,4 @@
-package source_test
+package remote_test
 
 import (
 	"archive/zip"
@@ -21,6 +21,7 @@ import (
 	"github.com/dumpline/importer/archive"
 	"github.com/dumpline/importer/internal/sshd"
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/source/remote"
 )
 
 // benchSize is the size of the benchmark file: 256 MiB, or
@@ -90,7 +91,7 @@ func netRate(b *testing.B, size int64, fetch func(name string) int64) {
 	b.ReportMetric(float64(fixed.Microseconds())/1000, "fixed-ms")
 }
 
-func sourceDownload(b *testing.B, src *source.SFTP, read bool) func(string) int64 {
+func sourceDownload(b *testing.B, src *remote.SFTP, read bool) func(string) int64 {
 	ctx := context.Background()
 	return func(name string) int64 {
 		rc, err := src.Open(ctx, source.File{Name: name, Size: -1})
@@ -211,7 +212,7 @@ func BenchmarkSFTPDownload(b *testing.B) {
 				b.Run(fmt.Sprintf("%s/packet=%d/%s", impl, packet, mode), func(b *testing.B) {
 					src := sshdSource(srv, dir)
 					src.MaxPacket, src.Ciphers = packet, []string{benchCipher}
-					source.SetSlowStream(src, impl == "source-pkgsftp")
+					remote.SetSlowStream(src, impl == "source-pkgsftp")
 					if c, err := strconv.Atoi(os.Getenv("IMPORTER_BENCH_CONC")); err == nil {
 						src.Concurrency = c
 					}
@@ -235,7 +236,7 @@ func BenchmarkSCPDownload(b *testing.B) {
 	srv, dir, size := benchFiles(b, true)
 	b.Run("source", func(b *testing.B) {
 		src := sshdSource(srv, dir)
-		src.Protocol, src.Ciphers = source.ProtocolSCP, []string{benchCipher}
+		src.Protocol, src.Ciphers = remote.ProtocolSCP, []string{benchCipher}
 		defer src.Close()
 		if _, err := src.List(context.Background()); err != nil {
 			b.Fatal(err)
@@ -275,7 +276,7 @@ func BenchmarkSFTPList10000(b *testing.B) {
 			}
 			src := sshdSource(srv, dir)
 			src.Patterns = []string{"mvdsb_*.zip"}
-			source.SetSlowList(src, name == "source-pkgsftp")
+			remote.SetSlowList(src, name == "source-pkgsftp")
 			defer src.Close()
 			if _, err := src.List(ctx); err != nil {
 				b.Fatal(err)
@@ -319,7 +320,7 @@ func BenchmarkSFTPList10000(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer cmd.Wait()
-		list, stop, err := source.PipeLister(ctx, stdout, stdin, func() { stdin.Close() })
+		list, stop, err := remote.PipeLister(ctx, stdout, stdin, func() { stdin.Close() })
 		if err != nil {
 			stdin.Close()
 			b.Fatal(err)
@@ -443,7 +444,7 @@ func BenchmarkSFTPZip(b *testing.B) {
 				var closer io.Closer
 				switch mode {
 				case "Spool":
-					p, err := source.Fetch(ctx, src, f, tmp)
+					p, err := remote.Fetch(ctx, src, f, tmp)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -1,4 +1,4 @@
-package source
+package sftpwire
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"fmt"
 )
 
-// Streaming a file with the connection's own SFTP session (the one List
-// uses, see sftp_list.go). pkg/sftp's WriteTo allocates a buffer for every
+// Streaming a file with the connection's own SFTP session (the one the
+// listing uses, see list.go). pkg/sftp's WriteTo allocates a buffer for every
 // reply and hands each one through several goroutines; this keeps window
 // READ requests in flight, reads each DATA reply into a pooled buffer and
 // delivers it in order from the calling goroutine. The profile of a
@@ -24,8 +24,8 @@ const (
 	fxfRead = 0x00000001
 )
 
-// openFile opens p for reading and returns its handle and size (FSTAT).
-func (c *listClient) openFile(ctx context.Context, p string) (handle string, size int64, err error) {
+// OpenFile opens p for reading and returns its handle and size (FSTAT).
+func (c *Client) OpenFile(ctx context.Context, p string) (handle string, size int64, err error) {
 	var k [1]call
 	c.register(k[:])
 	b := binary.BigEndian.AppendUint32(nil, uint32(1+4+4+len(p)+4+4))
@@ -51,42 +51,42 @@ func (c *listClient) openFile(ctx context.Context, p string) (handle string, siz
 	c.register(k[:])
 	if err := c.send(appendRequest(nil, fxpFstat, k[0].id, handle)); err != nil {
 		c.forget(k[:])
-		c.closeHandle(handle)
+		c.CloseHandle(handle)
 		return "", 0, err
 	}
 	r, err = c.wait(ctx, k[0])
 	if err != nil {
-		c.closeHandle(handle)
+		c.CloseHandle(handle)
 		return "", 0, err
 	}
 	defer r.release()
 	switch r.typ {
 	case fxpAttrs:
 		e, rest, ok := parseAttrs(r.data)
-		if ok && len(rest) == 0 && e.typed && e.mode.IsRegular() && e.size >= 0 {
-			return handle, e.size, nil
+		if ok && len(rest) == 0 && e.Typed && e.Mode.IsRegular() && e.Size >= 0 {
+			return handle, e.Size, nil
 		}
-		if ok && len(rest) == 0 && e.typed {
-			c.closeHandle(handle)
-			return "", 0, fmt.Errorf("source: %s is not a regular file", p)
+		if ok && len(rest) == 0 && e.Typed {
+			c.CloseHandle(handle)
+			return "", 0, fmt.Errorf("remote: %s is not a regular file", p)
 		}
 		// No size or no type: pkg/sftp's path copes with that.
-		c.closeHandle(handle)
-		return "", 0, fmt.Errorf("%w: fstat %s: attributes without size or type", errSFTPProtocol, p)
+		c.CloseHandle(handle)
+		return "", 0, fmt.Errorf("%w: fstat %s: attributes without size or type", ErrProtocol, p)
 	case fxpStatus:
 		code, msg, err := parseStatus(r.data)
-		c.closeHandle(handle)
+		c.CloseHandle(handle)
 		if err != nil {
 			return "", 0, fmt.Errorf("fstat %s: %w", p, err)
 		}
-		return "", 0, &RemoteError{Op: "fstat", Path: p, Code: code, Message: msg}
+		return "", 0, &StatusError{Op: "fstat", Path: p, Code: code, Message: msg}
 	}
-	c.closeHandle(handle)
-	return "", 0, fmt.Errorf("%w: fstat %s: reply of type %d", errSFTPProtocol, p, r.typ)
+	c.CloseHandle(handle)
+	return "", 0, fmt.Errorf("%w: fstat %s: reply of type %d", ErrProtocol, p, r.typ)
 }
 
-// closeHandle sends CLOSE without waiting for the reply.
-func (c *listClient) closeHandle(handle string) {
+// CloseHandle sends CLOSE without waiting for the reply.
+func (c *Client) CloseHandle(handle string) {
 	var k [1]call
 	c.register(k[:])
 	c.forget(k[:])
@@ -113,14 +113,14 @@ type readReq struct {
 	probe bool
 }
 
-// streamFile reads the open file from off to size with window requests of
+// StreamFile reads the open file from off to size with window requests of
 // chunk bytes in flight and passes the data, in order, to deliver; a last
 // request at size must find the end of the file. A reply shorter than its
 // request is completed by further requests before anything after it is
 // delivered; onShort learns the length the server served. It returns
 // ErrShortRead when the file ends before size and ErrChanged when it goes
 // on after it.
-func (c *listClient) streamFile(ctx context.Context, p, handle string, off, size int64, chunk, window int,
+func (c *Client) StreamFile(ctx context.Context, p, handle string, off, size int64, chunk, window int,
 	deliver func([]byte) error, onShort func(n int)) error {
 	var (
 		queue []readReq
@@ -224,7 +224,7 @@ func (c *listClient) streamFile(ctx context.Context, p, handle string, off, size
 				}
 				got, err := c.readReply(r, rest, p, size)
 				if err == nil && len(got) == 0 {
-					err = fmt.Errorf("%w: %s: empty read at %d", errSFTPProtocol, p, rest.off)
+					err = fmt.Errorf("%w: %s: empty read at %d", ErrProtocol, p, rest.off)
 				}
 				if err == nil {
 					err = deliver(got)
@@ -246,12 +246,12 @@ func (c *listClient) streamFile(ctx context.Context, p, handle string, off, size
 
 // readReply checks the reply to q and returns its data (nil at the end of
 // the file, which is only right for the probe).
-func (c *listClient) readReply(r listReply, q readReq, p string, size int64) ([]byte, error) {
+func (c *Client) readReply(r listReply, q readReq, p string, size int64) ([]byte, error) {
 	switch r.typ {
 	case fxpData:
 		data, rest, ok := parseString(r.data)
 		if !ok || len(rest) != 0 || len(data) > q.n {
-			return nil, fmt.Errorf("%w: read %s at %d: malformed DATA reply", errSFTPProtocol, p, q.off)
+			return nil, fmt.Errorf("%w: read %s at %d: malformed DATA reply", ErrProtocol, p, q.off)
 		}
 		if q.probe {
 			if len(data) == 0 {
@@ -271,7 +271,7 @@ func (c *listClient) readReply(r listReply, q readReq, p string, size int64) ([]
 			}
 			return nil, fmt.Errorf("%w: %s: end of file at %d, size %d", ErrShortRead, p, q.off, size)
 		}
-		return nil, &RemoteError{Op: "read", Path: p, Code: code, Message: msg}
+		return nil, &StatusError{Op: "read", Path: p, Code: code, Message: msg}
 	}
-	return nil, fmt.Errorf("%w: read %s at %d: reply of type %d", errSFTPProtocol, p, q.off, r.typ)
+	return nil, fmt.Errorf("%w: read %s at %d: reply of type %d", ErrProtocol, p, q.off, r.typ)
 }
