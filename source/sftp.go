@@ -23,6 +23,8 @@ import (
 	"github.com/pkg/sftp"
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/dumpline/importer/internal/readahead"
 )
 
 // Download errors.
@@ -678,7 +680,7 @@ type remoteFile struct {
 	hash hash.Hash
 
 	// read-ahead of Read
-	ra     *readAhead
+	ra     *readahead.Reader
 	closed bool
 	cache  *blockCache // read-ahead of small ReadAt calls, guarded by mu
 }
@@ -1047,6 +1049,10 @@ func (r *remoteFile) Size() int64 { return r.size }
 // it will not use.
 const slowStart = 256 << 10
 
+// readAheadDepth is how many buffers of [readahead.BufferSize] Read's
+// read-ahead holds at most: 4 MiB queued ahead of the consumer.
+const readAheadDepth = 16
+
 // Read reads the file sequentially, through a read-ahead goroutine (that
 // runs until the end of the file or Close) after the first slowStart bytes.
 func (r *remoteFile) Read(b []byte) (int, error) {
@@ -1074,7 +1080,7 @@ func (r *remoteFile) Read(b []byte) (int, error) {
 		return n, err
 	}
 	if r.ra == nil {
-		r.ra = startReadAhead(r.ctx, func(ctx context.Context, w io.Writer) error {
+		r.ra = readahead.Start(r.ctx, readAheadDepth, func(ctx context.Context, w io.Writer) error {
 			_, err := r.stream(ctx, w)
 			return err
 		})
@@ -1094,7 +1100,7 @@ func (r *remoteFile) Close() error {
 	bc := r.cache
 	r.mu.Unlock()
 	if r.ra != nil {
-		r.ra.close()
+		r.ra.Close()
 	}
 	if bc != nil {
 		bc.cancel()
@@ -1111,113 +1117,6 @@ func (r *remoteFile) Close() error {
 		r.file = nil
 	}
 	return nil
-}
-
-// readAhead runs a producer writing into a bounded queue of chunks that
-// Read drains.
-type readAhead struct {
-	ch     chan []byte
-	free   chan []byte
-	cancel context.CancelFunc
-	done   chan struct{}
-	err    error // set before done is closed
-	cur    []byte
-	buf    []byte
-}
-
-const (
-	raChunk = 256 << 10
-	raDepth = 16
-)
-
-func startReadAhead(parent context.Context, produce func(ctx context.Context, w io.Writer) error) *readAhead {
-	ctx, cancel := context.WithCancel(parent)
-	ra := &readAhead{ch: make(chan []byte, raDepth), free: make(chan []byte, raDepth+2), cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(ra.done)
-		defer close(ra.ch)
-		cw := &chunkWriter{ctx: ctx, ra: ra}
-		err := produce(ctx, cw)
-		if err == nil {
-			err = cw.flush()
-		}
-		if err == nil {
-			err = io.EOF
-		}
-		ra.err = err
-	}()
-	return ra
-}
-
-func (ra *readAhead) Read(b []byte) (int, error) {
-	for len(ra.cur) == 0 {
-		if ra.buf != nil {
-			select {
-			case ra.free <- ra.buf[:0]:
-			default:
-			}
-			ra.buf = nil
-		}
-		chunk, ok := <-ra.ch
-		if !ok {
-			<-ra.done
-			return 0, ra.err
-		}
-		ra.buf, ra.cur = chunk, chunk
-	}
-	n := copy(b, ra.cur)
-	ra.cur = ra.cur[n:]
-	return n, nil
-}
-
-func (ra *readAhead) close() {
-	ra.cancel()
-	for range ra.ch {
-	}
-	<-ra.done
-}
-
-// chunkWriter batches the producer's writes into chunks for the queue.
-type chunkWriter struct {
-	ctx context.Context
-	ra  *readAhead
-	cur []byte
-}
-
-func (w *chunkWriter) Write(b []byte) (int, error) {
-	n := 0
-	for len(b) > 0 {
-		if w.cur == nil {
-			select {
-			case w.cur = <-w.ra.free:
-			default:
-				w.cur = make([]byte, 0, raChunk)
-			}
-		}
-		m := copy(w.cur[len(w.cur):cap(w.cur)], b)
-		w.cur = w.cur[:len(w.cur)+m]
-		b = b[m:]
-		n += m
-		if len(w.cur) == cap(w.cur) {
-			if err := w.flush(); err != nil {
-				return n, err
-			}
-		}
-	}
-	return n, nil
-}
-
-func (w *chunkWriter) flush() error {
-	if len(w.cur) == 0 {
-		return nil
-	}
-	select {
-	case w.ra.ch <- w.cur:
-		w.cur = nil
-		return nil
-	case <-w.ctx.Done():
-		return w.ctx.Err()
-	}
 }
 
 // String returns the source's URL without secrets
