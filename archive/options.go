@@ -5,7 +5,13 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/dumpline/importer/internal/readahead"
 )
+
+// readAheadDepth is how many buffers of inflated bytes ExtractWith keeps
+// ahead of fn (of readahead.BufferSize, 256 KiB).
+const readAheadDepth = 4
 
 // Options say what the consumer of an [Extractor.ExtractWith] call can
 // take; the Extractor decides what to make of them.
@@ -47,7 +53,7 @@ func (x *Extractor) ExtractWith(ctx context.Context, name string, r io.Reader, s
 			if e.Format != Zip && e.Format != Gzip {
 				return inner(e, r)
 			}
-			ra := newReadAhead(r)
+			ra := readahead.NewReader(r, readAheadDepth)
 			defer ra.Close()
 			return inner(e, ra)
 		}
