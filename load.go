@@ -202,7 +202,14 @@ func (r *run) extractFile(ctx context.Context, fr *fileRun, in *input, ld Load) 
 		opt.Parallel = max(1, pl.Parallel())
 	}
 	el, _ := ld.(EntryLoad)
-	fn := func(e archive.Entry, rd io.Reader) error { return r.entry(ctx, fr, ld, el, e, rd) }
+	// Entries reach the load at most opt.Parallel at a time, whatever the
+	// Extractor does.
+	gate := make(chan struct{}, opt.Parallel)
+	fn := func(e archive.Entry, rd io.Reader) error {
+		gate <- struct{}{}
+		defer func() { <-gate }()
+		return r.entry(ctx, fr, ld, el, e, rd)
+	}
 	var err error
 	if cx, ok := r.extract.(ConcurrentExtractor); ok {
 		err = cx.ExtractWith(ctx, fr.f.Name, in.r, fr.f.Size, opt, fn)
