@@ -30,11 +30,7 @@ INSERT INTO ` + "`shop`.`t`" + ` (id, name, data) VALUES (1,'O\'Brien',0x4869),(
 			continue
 		}
 		fmt.Println("  table", st.Table, "columns", st.Columns)
-		for {
-			row, err := st.Rows.NextRow()
-			if err == io.EOF {
-				break
-			}
+		for row, err := range sqlparse.Rows(st.Rows) {
 			if err != nil {
 				log.Fatal(err)
 			}
@@ -68,19 +64,13 @@ COPY public.actor (actor_id, first_name) FROM stdin;
 	var p sqlparse.Parser
 	err := p.Parse(context.Background(), strings.NewReader(dump), sqlparse.Auto, func(st *sqlparse.Statement) error {
 		fmt.Println(st.Dialect, st.Kind, st.Table, st.Columns)
-		if st.Rows == nil {
-			return nil
-		}
-		for {
-			row, err := st.Rows.NextRow()
-			if err == io.EOF {
-				return nil
-			}
+		for row, err := range sqlparse.Rows(st.Rows) {
 			if err != nil {
 				return err
 			}
 			fmt.Println(" ", row[0].Kind, string(row[0].Raw), row[1].Kind, string(row[1].Raw))
 		}
+		return nil
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -6,8 +6,9 @@ import (
 )
 
 // Rows returns an iterator over the rows of r: each row with a nil error,
-// then, if reading failed, nil and the error, once. It ends at io.EOF. As
-// with NextRow, a row is only valid until the next iteration.
+// then, if reading failed, nil and the error, once. It ends at io.EOF, and
+// at once for a nil r (the Rows of a statement without rows). As with
+// NextRow, a row is only valid until the next iteration.
 //
 //	for row, err := range sqlparse.Rows(st.Rows) {
 //		if err != nil {
@@ -17,6 +18,9 @@ import (
 //	}
 func Rows(r RowReader) iter.Seq2[[]Value, error] {
 	return func(yield func([]Value, error) bool) {
+		if r == nil {
+			return
+		}
 		for {
 			row, err := r.NextRow()
 			if err == io.EOF {
