@@ -16,7 +16,7 @@ type CheckOptions struct {
 	// runtime.GOMAXPROCS(0). With one worker Check reads in order, like
 	// Parse.
 	Workers int
-	// Progress, when not nil, is called while Check runs with what was
+	// Progress, when not nil, is called while [Parser.Check] runs with what was
 	// read since the last call (bytes, or one statement and its rows; Tables
 	// is nil), for progress displays. It is called from several goroutines
 	// at once, so it must be safe for concurrent use, and cheap. A piece
