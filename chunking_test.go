@@ -37,16 +37,13 @@ func countTables(t *testing.T, r io.Reader) (map[string]int64, int64) {
 		if st.Rows == nil {
 			return nil
 		}
-		for {
-			_, err := st.Rows.NextRow()
-			if err == io.EOF {
-				return nil
-			}
+		for _, err := range sqlparse.Rows(st.Rows) {
 			if err != nil {
 				return err
 			}
 			rows[st.Table]++
 		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)

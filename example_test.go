@@ -3,7 +3,6 @@ package importer_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
 	"slices"
 	"testing/fstest"
@@ -26,7 +25,7 @@ func ExamplePipeline() {
 	p := &importer.Pipeline{
 		Source:   &source.FS{FS: files, Root: "drop"},
 		Patterns: []string{"*.sql"},
-		Sink:     sink.Discard,
+		Sink:     importer.Discard,
 	}
 	rep, err := p.Run(context.Background())
 	if err != nil {
@@ -35,7 +34,7 @@ func ExamplePipeline() {
 	}
 	fmt.Printf("%d file, %d statements, %d rows\n", rep.Imported, rep.Statements, rep.Rows)
 	for _, t := range slices.Sorted(maps.Keys(rep.Tables)) {
-		fmt.Println(t, rep.Tables[t].Rows)
+		fmt.Println(t, rep.Tables[t])
 	}
 	// Output:
 	// 1 file, 3 statements, 3 rows
@@ -53,16 +52,13 @@ func Example_customSink() {
 		if st.Kind != sqlparse.Insert {
 			return importer.Skip("only rows are printed")
 		}
-		for {
-			row, err := st.Rows.NextRow()
-			if err == io.EOF {
-				return nil
-			}
+		for row, err := range sqlparse.Rows(st.Rows) {
 			if err != nil {
 				return err
 			}
 			fmt.Printf("%s %s=%s %s=%s\n", st.Table, st.Columns[0], row[0].Raw, st.Columns[1], row[1].Kind)
 		}
+		return nil
 	})
 	rep, err := (&importer.Pipeline{Source: &source.FS{FS: dump}, Sink: printRows}).Run(context.Background())
 	if err != nil {

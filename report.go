@@ -3,10 +3,8 @@ package importer
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/dumpline/importer/source"
@@ -22,24 +20,12 @@ type Report struct {
 	Files []FileReport
 	// Imported, Skipped and Failed count Files by status.
 	Imported, Skipped, Failed int
-	// Entries counts the archive entries read (a plain file is one entry).
-	Entries int
-	// Statements counts the statements handed to the sink.
-	Statements int64
-	// Rows counts the rows of INSERT and COPY statements delivered.
-	Rows int64
-	// Tables holds per-table row counts, keyed by the table name as the
-	// dump writes it (see sqlparse.Statement.Table).
-	Tables map[string]TableStats
-	// SkippedStatements counts statements that a sink deliberately skipped
-	// (see ErrSkipped), by reason. Nothing is skipped without being counted.
-	SkippedStatements map[string]int64
-	// BytesIn counts bytes read from the source (compressed);
-	// BytesParsed counts bytes given to the parser (uncompressed).
-	BytesIn, BytesParsed int64
+	// Counts are the sums of the files' counts.
+	Counts
 	// Durations splits the run's time.
 	Durations Durations
-	// Errors lists the failures, each an *Error.
+	// Errors lists the failures: each an [*Error], or an error joining one
+	// with the failure of the load's Abort (errors.As finds the *Error).
 	Errors []error
 }
 
@@ -52,11 +38,6 @@ type Durations struct {
 	List  time.Duration // listing the source
 	Open  time.Duration // opening files (for remote sources: until the transfer starts)
 	Sink  time.Duration // inside Sink.Begin, Load.Exec and Load.Commit
-}
-
-// TableStats are one table's figures.
-type TableStats struct {
-	Rows int64
 }
 
 // FileStatus is the outcome for one file.
@@ -84,16 +65,13 @@ func (s FileStatus) String() string {
 
 // FileReport says what happened to one file.
 type FileReport struct {
-	File              source.File
-	Status            FileStatus
-	Entries           int
-	Statements, Rows  int64
-	BytesIn           int64
-	BytesParsed       int64
-	Tables            map[string]TableStats
-	SkippedStatements map[string]int64
-	Duration          time.Duration
-	Err               error
+	File   source.File
+	Status FileStatus
+	// Counts are the file's figures; for a failed file, what was read
+	// before the failure.
+	Counts
+	Duration time.Duration
+	Err      error
 }
 
 // Stage names a step of the pipeline in errors and events.
@@ -175,24 +153,24 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// ErrSkipped is wrapped by the errors that Skip returns.
+// ErrSkipped is wrapped by the errors that [Skip] returns.
 var ErrSkipped = errors.New("importer: statement skipped")
 
-// SkippedError is returned by a Load's Exec to say that it deliberately did
+// SkippedError is returned by a [Load]'s Exec to say that it deliberately did
 // not apply a statement. The pipeline counts it in
-// Report.SkippedStatements under Reason and goes on.
+// [Report].SkippedStatements under Reason and goes on.
 type SkippedError struct {
 	Reason string
 }
 
-// Skip returns a *SkippedError for reason, for example
+// Skip returns a [*SkippedError] for reason, for example
 // Skip("mysql LOCK TABLES has no meaning in sqlite").
 func Skip(reason string) error { return &SkippedError{Reason: reason} }
 
 // Error implements error.
 func (e *SkippedError) Error() string { return "importer: statement skipped: " + e.Reason }
 
-// Unwrap returns ErrSkipped.
+// Unwrap returns [ErrSkipped].
 func (e *SkippedError) Unwrap() error { return ErrSkipped }
 
 // EventKind says what an Event reports.
@@ -223,7 +201,7 @@ func (k EventKind) String() string {
 	return fmt.Sprintf("EventKind(%d)", k)
 }
 
-// Event is one report from the pipeline to its StatusTracker. Counters are
+// Event is one report from the pipeline to its [StatusTracker]. Counters are
 // cumulative for the file, so a tracker only keeps the latest.
 type Event struct {
 	Kind EventKind
@@ -236,52 +214,13 @@ type Event struct {
 	// Size is the expected total: of the file (compressed) for file events,
 	// of the entry (uncompressed) for EntryStarted; -1 or 0 when unknown.
 	Size int64
-	// BytesIn, BytesParsed, Statements and Rows are the file's counters so far.
-	BytesIn, BytesParsed, Statements, Rows int64
+	// Counts are the file's counters so far: Entries, BytesIn, BytesParsed,
+	// Statements and Rows (Tables and SkippedStatements are nil in events).
+	Counts
 	// Level, Msg and Attrs are set for Log events (Attrs as slog key-value pairs).
 	Level slog.Level
 	Msg   string
 	Attrs []any
 	// Err is set for FileFailed and for a failed RunFinished.
 	Err error
-}
-
-// counter counts bytes read; it keeps io.ReaderAt when the reader has it, so
-// that the ZIP extractor can still read in place.
-type counter struct {
-	r   io.Reader
-	n   *atomic.Int64
-	err error // first non-EOF read error, to tell source failures apart
-}
-
-func (c *counter) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	if err != nil && err != io.EOF && c.err == nil {
-		c.err = err
-	}
-	return n, err
-}
-
-type counterAt struct {
-	*counter
-	ra io.ReaderAt
-}
-
-func (c *counterAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := c.ra.ReadAt(p, off)
-	c.n.Add(int64(n))
-	if err != nil && err != io.EOF && c.err == nil {
-		c.err = err
-	}
-	return n, err
-}
-
-// countReader wraps r so that bytes read through it are added to n.
-func countReader(r io.Reader, n *atomic.Int64) (io.Reader, *counter) {
-	c := &counter{r: r, n: n}
-	if ra, ok := r.(io.ReaderAt); ok {
-		return &counterAt{counter: c, ra: ra}, c
-	}
-	return c, c
 }

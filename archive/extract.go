@@ -25,17 +25,10 @@ import (
 // one entry at a time. An Extractor may be used by several goroutines at
 // once; it must not be modified while an Extract call is running.
 //
-// # Goroutines and memory
-//
-// Extract runs on the caller's goroutine and starts none, except when
-// Parallel is above one (see Parallel). Decompressors (flate, gzip, and
-// zstd with WithDecoderConcurrency(1), so synchronous) and read buffers
-// (64 KiB, 256 KiB for a ZIP entry's compressed bytes) are kept in package-level sync.Pools and reset, not reallocated,
-// for each entry: in steady state, extracting an entry allocates nothing
-// (klauspost's parse of a ZIP central directory allocates a few objects per
-// entry, once per archive; an encrypted entry allocates for its key
-// derivation). ZipCrypto decryption is serial, about 25 CPU cycles per
-// compressed byte; WinZip AES uses AES-NI eight blocks at a time on amd64.
+// Extract runs on the caller's goroutine and starts none, unless Parallel
+// is above one; [Extractor.ExtractWith] also reads ahead. In steady state
+// extracting an entry allocates nothing. The package README lists the
+// goroutines, buffers and allocations.
 //
 // # ZIP archives without io.ReaderAt
 //

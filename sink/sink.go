@@ -1,14 +1,14 @@
 // Package sink holds the importer's sinks: SQLite (on the pure-Go
-// modernc.org/sqlite), and small adapters for custom code (Func, Discard).
+// modernc.org/sqlite), and Func, an adapter for custom code. The dry-run
+// sink is [importer.Discard].
 //
-// A sink implements importer.Sink: Begin starts one file's load, Exec takes
+// A sink implements [importer.Sink]: Begin starts one file's load, Exec takes
 // each statement (reading the rows of INSERT and COPY statements from
 // st.Rows), and Commit or Abort ends it as a whole.
 package sink
 
 import (
 	"context"
-	"io"
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sqlparse"
@@ -32,19 +32,3 @@ type funcLoad Func
 func (f funcLoad) Exec(ctx context.Context, st *sqlparse.Statement) error { return f(ctx, st) }
 func (f funcLoad) Commit(context.Context) error                           { return nil }
 func (f funcLoad) Abort(context.Context) error                            { return nil }
-
-// Discard is a sink that reads every row of every statement and keeps
-// nothing: a dry run that still checks the whole dump.
-var Discard importer.Sink = Func(func(ctx context.Context, st *sqlparse.Statement) error {
-	if st.Rows == nil {
-		return nil
-	}
-	for {
-		if _, err := st.Rows.NextRow(); err != nil {
-			if err == io.EOF {
-				return nil
-			}
-			return err
-		}
-	}
-})

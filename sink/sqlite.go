@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -154,14 +153,7 @@ func (l *sqliteLoad) insert(ctx context.Context, st *sqlparse.Statement) error {
 	// to every row; one that only shows after the rows of a long statement
 	// cannot be, and fails the load rather than be dropped.
 	trailer := string(st.Trailer)
-	for {
-		row, err := st.Rows.NextRow()
-		if err == io.EOF {
-			if string(st.Trailer) != trailer {
-				return fmt.Errorf("sink: sqlite cannot apply %q to rows already inserted", st.Trailer)
-			}
-			return nil
-		}
+	for row, err := range sqlparse.Rows(st.Rows) {
 		if err != nil {
 			return err
 		}
@@ -169,6 +161,10 @@ func (l *sqliteLoad) insert(ctx context.Context, st *sqlparse.Statement) error {
 			return err
 		}
 	}
+	if string(st.Trailer) != trailer {
+		return fmt.Errorf("sink: sqlite cannot apply %q to rows already inserted", st.Trailer)
+	}
+	return nil
 }
 
 func (l *sqliteLoad) insertRow(ctx context.Context, head []byte, row []sqlparse.Value, trailer string) error {

@@ -2,7 +2,6 @@ package sqlparse
 
 import (
 	"bytes"
-	"io"
 	"testing"
 )
 
@@ -21,22 +20,11 @@ func TestZeroAllocs(t *testing.T) {
 		allocs := testing.AllocsPerRun(3, func() {
 			br.Reset(data)
 			rd.Reset(br, Auto)
-			for {
-				st, err := rd.Next()
-				if err == io.EOF {
-					break
-				}
+			for st, err := range statementsOf(rd) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if st.Rows == nil {
-					continue
-				}
-				for {
-					row, err := st.Rows.NextRow()
-					if err == io.EOF {
-						break
-					}
+				for row, err := range Rows(st.Rows) {
 					if err != nil {
 						t.Fatal(err)
 					}

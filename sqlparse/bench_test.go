@@ -3,7 +3,6 @@ package sqlparse
 import (
 	"bytes"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -34,37 +33,17 @@ func benchInputs(b *testing.B) map[Dialect][]byte {
 	return benchData
 }
 
-// benchFile adds the dump named by $SQLPARSE_BENCH_FILE (for example a
-// large mariadb-dump output), if set.
-func benchFile(b *testing.B) (string, []byte) {
-	name := os.Getenv("SQLPARSE_BENCH_FILE")
-	if name == "" {
-		return "", nil
-	}
-	data, err := os.ReadFile(name)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return name, data
-}
-
 // warm reads data once with rd, so that the measured passes find its
 // buffers allocated, as a reused Reader does.
 func warm(b *testing.B, rd *Reader, data []byte, d Dialect) {
 	rd.Reset(bytes.NewReader(data), d)
-	for {
-		st, err := rd.Next()
-		if err == io.EOF {
-			return
-		}
+	for st, err := range statementsOf(rd) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if st.Rows != nil {
-			for {
-				if _, err := st.Rows.NextRow(); err != nil {
-					break
-				}
+		for _, err := range Rows(st.Rows) {
+			if err != nil {
+				b.Fatal(err)
 			}
 		}
 	}
@@ -128,14 +107,7 @@ func BenchmarkParseRows(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if st.Rows == nil {
-					continue
-				}
-				for {
-					row, err := st.Rows.NextRow()
-					if err == io.EOF {
-						break
-					}
+				for row, err := range Rows(st.Rows) {
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -4,30 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
-
-// Stats is what Check counted in a dump.
-type Stats struct {
-	// Statements counts every statement, as Parse delivers them.
-	Statements int64
-	// Rows counts the rows of INSERT statements and COPY blocks.
-	Rows int64
-	// Tables maps the table of each INSERT or COPY (Statement.Table) to
-	// its rows.
-	Tables map[string]int64
-}
-
-func (s *Stats) add(o *Stats) {
-	s.Statements += o.Statements
-	s.Rows += o.Rows
-	for t, n := range o.Tables {
-		s.Tables[t] += n
-	}
-}
 
 // CheckOptions tunes Check. The zero value uses every core.
 type CheckOptions struct {
@@ -35,10 +16,13 @@ type CheckOptions struct {
 	// runtime.GOMAXPROCS(0). With one worker Check reads in order, like
 	// Parse.
 	Workers int
-	// Bytes, Statements and Rows, when not nil, are advanced while Check
-	// runs, for progress displays. A piece that has to be read again is
-	// counted again there; the Stats that Check returns are exact.
-	Bytes, Statements, Rows *atomic.Int64
+	// Progress, when not nil, is called while [Parser.Check] runs with what was
+	// read since the last call (bytes, or one statement and its rows; Tables
+	// is nil), for progress displays. It is called from several goroutines
+	// at once, so it must be safe for concurrent use, and cheap. A piece
+	// that has to be read again is counted again there; the Stats that
+	// Check returns are exact.
+	Progress func(Stats)
 
 	// pieceSize overrides the size of the pieces (tests).
 	pieceSize int64
@@ -76,6 +60,22 @@ func (p *Parser) Check(ctx context.Context, r io.ReaderAt, size int64, d Dialect
 		testHook(c)
 	}
 	return s, err
+}
+
+// checkMinSize is the smallest dump that CheckAt reads on several cores:
+// below it, starting the workers costs more than it saves.
+const checkMinSize = 32 << 20
+
+// CheckAt is Check for a caller that could read the dump in order instead
+// (the importer's dry run of a plain file): it reads the dump on several
+// cores, calling progress as [CheckOptions.Progress] says, when that pays,
+// and otherwise returns an error wrapping [errors.ErrUnsupported] without
+// reading anything (a dump under 32 MiB, or a single core).
+func (p *Parser) CheckAt(ctx context.Context, r io.ReaderAt, size int64, d Dialect, progress func(Stats)) (*Stats, error) {
+	if size < checkMinSize || runtime.GOMAXPROCS(0) < 2 {
+		return nil, fmt.Errorf("sqlparse: %d bytes on %d cores: %w", size, runtime.GOMAXPROCS(0), errors.ErrUnsupported)
+	}
+	return p.Check(ctx, r, size, d, CheckOptions{Progress: progress})
 }
 
 type checker struct {
@@ -141,6 +141,7 @@ func (c *checker) run() (*Stats, error) {
 		// the file's).
 		c.cuts = []int64{0, c.size}
 		_, _, _, _, err := c.resync(0, readerState{}, 0, 0, nil, total)
+		total.BytesParsed = c.size
 		return total, err
 	}
 	c.pieceDialect = c.dialect
@@ -202,7 +203,7 @@ func (c *checker) run() (*Stats, error) {
 				// Read in the right state from a true statement start, and
 				// ended after a complete statement: the next cut is a true
 				// statement start too.
-				total.add(&pc.stats)
+				total.Add(pc.stats)
 				c.noteTail(pc.tail)
 				c.taken++
 				lines += pc.lines
@@ -220,6 +221,7 @@ func (c *checker) run() (*Stats, error) {
 	if err := c.checkEnd(lines, stmts); err != nil {
 		return nil, err
 	}
+	total.BytesParsed = c.size
 	return total, nil
 }
 
@@ -327,7 +329,7 @@ func likelyStart(b []byte, i int) bool {
 // readPiece reads piece k on its own, in the default state of the dialect.
 func (c *checker) readPiece(rd *Reader, k int, pc *piece) {
 	off, end := c.cuts[k], c.cuts[k+1]
-	src := &countingReader{r: io.NewSectionReader(c.src, off, end-off), progress: c.opt.Bytes}
+	src := &countingReader{r: io.NewSectionReader(c.src, off, end-off), progress: c.opt.Progress}
 	// A piece that starts in the middle of something may take anything up
 	// to its end for one statement: bound that by the piece.
 	maxBuf := int(min(end-off, cmpOr(int64(c.p.MaxBuffer), defaultMaxBuffer)))
@@ -367,27 +369,19 @@ func (c *checker) readAll(rd *Reader, s *Stats, stop func(*Statement) bool) erro
 			return nil
 		}
 		s.Statements++
-		if c.opt.Statements != nil {
-			c.opt.Statements.Add(1)
-		}
-		if st.Rows == nil {
-			continue
-		}
 		var n int64
-		for {
-			_, err := st.Rows.NextRow()
-			if err == io.EOF {
-				break
+		if st.Rows != nil {
+			for _, err := range Rows(st.Rows) {
+				if err != nil {
+					return err
+				}
+				n++
 			}
-			if err != nil {
-				return err
-			}
-			n++
+			s.Rows += n
+			s.Tables[st.Table] += n
 		}
-		s.Rows += n
-		s.Tables[st.Table] += n
-		if c.opt.Rows != nil {
-			c.opt.Rows.Add(n)
+		if c.opt.Progress != nil {
+			c.opt.Progress(Stats{Statements: 1, Rows: n})
 		}
 	}
 }
@@ -398,7 +392,7 @@ func (c *checker) readAll(rd *Reader, s *Stats, stop func(*Statement) bool) erro
 // that state. Without pieces (the sequential case) it reads to the end.
 func (c *checker) resync(k int, st readerState, lines, stmts int64, pieces []*piece, total *Stats) (int, readerState, int64, int64, error) {
 	off := c.cuts[k]
-	src := &countingReader{r: io.NewSectionReader(c.src, off, c.size-off), progress: c.opt.Bytes}
+	src := &countingReader{r: io.NewSectionReader(c.src, off, c.size-off), progress: c.opt.Progress}
 	rd, _ := readers.Get().(*Reader)
 	if rd == nil {
 		rd = new(Reader)
@@ -465,7 +459,7 @@ func (c *checker) resync(k int, st readerState, lines, stmts int64, pieces []*pi
 	if err != nil {
 		return 0, st, 0, 0, c.place(err, off, lines, stmts)
 	}
-	total.add(&s)
+	total.Add(s)
 	c.noteTail(rd.tail)
 	if !found {
 		return len(c.cuts) - 1, rd.state(), lines + src.lines, stmts + s.Statements, nil
@@ -491,14 +485,14 @@ func (c *checker) place(err error, off, lines, stmts int64) error {
 type countingReader struct {
 	r        io.Reader
 	lines    int64
-	progress *atomic.Int64
+	progress func(Stats)
 }
 
 func (cr *countingReader) Read(p []byte) (int, error) {
 	n, err := cr.r.Read(p)
 	cr.lines += int64(bytes.Count(p[:n], nl))
 	if cr.progress != nil {
-		cr.progress.Add(int64(n))
+		cr.progress(Stats{BytesParsed: int64(n)})
 	}
 	return n, err
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
@@ -23,24 +22,21 @@ func inOrder(t *testing.T, data []byte, d Dialect) (*Stats, error) {
 // inOrderWith is inOrder with the Parser p.
 func inOrderWith(t *testing.T, p *Parser, data []byte, d Dialect) (*Stats, error) {
 	t.Helper()
-	s := &Stats{Tables: map[string]int64{}}
+	s := &Stats{BytesParsed: int64(len(data)), Tables: map[string]int64{}}
 	err := p.Parse(context.Background(), bytes.NewReader(data), d, func(st *Statement) error {
 		s.Statements++
 		if st.Rows == nil {
 			return nil
 		}
 		s.Tables[st.Table] += 0 // a table with no rows is listed, as the importer does
-		for {
-			_, err := st.Rows.NextRow()
-			if err == io.EOF {
-				return nil
-			}
+		for _, err := range Rows(st.Rows) {
 			if err != nil {
 				return err
 			}
 			s.Rows++
 			s.Tables[st.Table]++
 		}
+		return nil
 	})
 	return s, err
 }
@@ -60,7 +56,7 @@ func checkSameWith(t *testing.T, p *Parser, name string, data []byte, d Dialect,
 		for _, workers := range []int{1, 2, 4} {
 			var bytesRead atomic.Int64
 			got, err := p.Check(context.Background(), bytes.NewReader(data), int64(len(data)), d,
-				CheckOptions{Workers: workers, pieceSize: size, Bytes: &bytesRead})
+				CheckOptions{Workers: workers, pieceSize: size, Progress: func(s Stats) { bytesRead.Add(s.BytesParsed) }})
 			where := fmt.Sprintf("%s, pieces of %d bytes, %d workers", name, size, workers)
 			if wantErr != nil || err != nil {
 				if fmt.Sprint(err) != fmt.Sprint(wantErr) {

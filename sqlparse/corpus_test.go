@@ -2,13 +2,9 @@ package sqlparse
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -89,34 +85,6 @@ func chinookRows(snake bool) map[string]int {
 	return s
 }
 
-var corpusDialect = map[string]Dialect{"mysql": MySQL, "postgres": Postgres, "sqlite": SQLite}
-
-// corpus returns the decompressed corpus files by name.
-func corpus(t testing.TB) map[string][]byte {
-	t.Helper()
-	files, err := filepath.Glob("testdata/corpus/*.gz")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus in testdata/corpus: %v", err)
-	}
-	m := map[string][]byte{}
-	for _, f := range files {
-		z, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		zr, err := gzip.NewReader(bytes.NewReader(z))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m[strings.TrimSuffix(filepath.Base(f), ".gz")] = b
-	}
-	return m
-}
-
 func TestCorpusRowCounts(t *testing.T) {
 	for name, data := range corpus(t) {
 		want, ok := corpusRows[name]
@@ -139,16 +107,13 @@ func TestCorpusRowCounts(t *testing.T) {
 					if _, ok := got[st.Table]; !ok {
 						got[st.Table] = 0
 					}
-					for {
-						_, err := st.Rows.NextRow()
-						if err == io.EOF {
-							return nil
-						}
+					for _, err := range Rows(st.Rows) {
 						if err != nil {
 							return err
 						}
 						got[st.Table]++
 					}
+					return nil
 				})
 				if err != nil {
 					t.Fatal(err)
@@ -172,11 +137,7 @@ func digest(t testing.TB, rd *Reader) (string, int, int) {
 	t.Helper()
 	h := sha256.New()
 	nst, nrows := 0, 0
-	for {
-		st, err := rd.Next()
-		if err == io.EOF {
-			break
-		}
+	for st, err := range statementsOf(rd) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,11 +146,7 @@ func digest(t testing.TB, rd *Reader) (string, int, int) {
 		if st.Rows == nil {
 			continue
 		}
-		for {
-			row, err := st.Rows.NextRow()
-			if err == io.EOF {
-				break
-			}
+		for row, err := range Rows(st.Rows) {
 			if err != nil {
 				t.Fatal(err)
 			}

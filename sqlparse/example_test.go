@@ -31,11 +31,7 @@ INSERT INTO ` + "`shop`.`t`" + ` (id, name, data) VALUES (1,'O\'Brien',0x4869),(
 			continue
 		}
 		fmt.Println("  table", st.Table, "columns", st.Columns)
-		for {
-			row, err := st.Rows.NextRow()
-			if err == io.EOF {
-				break
-			}
+		for row, err := range sqlparse.Rows(st.Rows) {
 			if err != nil {
 				log.Fatal(err)
 			}
@@ -72,19 +68,13 @@ COPY public.actor (actor_id, first_name) FROM stdin;
 	var p sqlparse.Parser
 	err := p.Parse(context.Background(), strings.NewReader(dump), sqlparse.Auto, func(st *sqlparse.Statement) error {
 		fmt.Println(st.Dialect, st.Kind, st.Table, st.Columns)
-		if st.Rows == nil {
-			return nil
-		}
-		for {
-			row, err := st.Rows.NextRow()
-			if err == io.EOF {
-				return nil
-			}
+		for row, err := range sqlparse.Rows(st.Rows) {
 			if err != nil {
 				return err
 			}
 			fmt.Println(" ", row[0].Kind, string(row[0].Raw), row[1].Kind, string(row[1].Raw))
 		}
+		return nil
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -118,4 +108,28 @@ INSERT INTO public.u VALUES (1, E'x\n'), (2, 'y');
 	// Output:
 	// 2 statements, 4 rows: 2 in public.t, 2 in public.u
 	// line 1, column 23 (byte 22, statement 1): unterminated string
+}
+
+// Rows ranges over the rows of a statement; a statement without rows has
+// none.
+func ExampleRows() {
+	rd := sqlparse.NewReader(strings.NewReader("CREATE TABLE t (a int);\nINSERT INTO t VALUES (1),(NULL);\n"), sqlparse.MySQL)
+	for {
+		st, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		for row, err := range sqlparse.Rows(st.Rows) {
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Println(st.Table, row[0].Kind, string(row[0].Raw))
+		}
+	}
+	// Output:
+	// t int 1
+	// t null
 }

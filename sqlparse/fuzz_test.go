@@ -4,28 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 )
-
-// fuzzSeeds returns small seeds from the corpus: the start of each file and
-// a slice of it around its first INSERT or COPY, and the hand-written cases.
-func fuzzSeeds(f *testing.F) [][]byte {
-	var seeds [][]byte
-	for _, c := range splitCases {
-		seeds = append(seeds, []byte(c.in))
-	}
-	for _, data := range corpus(f) {
-		seeds = append(seeds, data[:min(len(data), 2048)])
-		for _, kw := range []string{"INSERT", "COPY", "DELIMITER", "CREATE TRIGGER"} {
-			if k := bytes.Index(data, []byte(kw)); k >= 0 {
-				seeds = append(seeds, data[k:min(len(data), k+2048)])
-			}
-		}
-	}
-	return seeds
-}
 
 // FuzzSplit checks that the reader never panics, that it fails only with
 // *Error, and that what it reads does not depend on how the input is cut
@@ -86,22 +67,6 @@ func fuzzAllow(d uint8) Allow {
 		return Allow{}
 	}
 	return Allow{Empty: true, Unterminated: true, MissingTrailer: true, AnyStatement: true}
-}
-
-// statements lists the statements of a dump without reading their rows,
-// except for a Trailer, which needs them read.
-func statements(rd *Reader) (string, error) {
-	var out strings.Builder
-	for {
-		st, err := rd.Next()
-		if err == io.EOF {
-			return out.String(), nil
-		}
-		if err != nil {
-			return out.String(), err
-		}
-		fmt.Fprintf(&out, "%d %v %d %d %q %q %q\n", st.Num, st.Kind, st.Line, st.Offset, st.Text, st.Table, st.Columns)
-	}
 }
 
 // FuzzRows checks the row decoder: no panic, only *Error, and rows made of
@@ -175,22 +140,11 @@ func FuzzRows(f *testing.F) {
 func readRows(in []byte, d Dialect) ([][]Value, error) {
 	rd := NewReader(bytes.NewReader(in), d)
 	var rows [][]Value
-	for {
-		st, err := rd.Next()
-		if err == io.EOF {
-			return rows, nil
-		}
+	for st, err := range statementsOf(rd) {
 		if err != nil {
 			return rows, err
 		}
-		if st.Rows == nil {
-			continue
-		}
-		for {
-			row, err := st.Rows.NextRow()
-			if err == io.EOF {
-				break
-			}
+		for row, err := range Rows(st.Rows) {
 			if err != nil {
 				return rows, err
 			}
@@ -201,6 +155,7 @@ func readRows(in []byte, d Dialect) ([][]Value, error) {
 			rows = append(rows, c)
 		}
 	}
+	return rows, nil
 }
 
 func literalRow(row []Value) bool {

@@ -114,11 +114,7 @@ func TestTrailerKnownEarly(t *testing.T) {
 		t.Errorf("trailer before the rows: %q", st.Trailer)
 	}
 	n := 0
-	for {
-		_, err := st.Rows.NextRow()
-		if err == io.EOF {
-			break
-		}
+	for _, err := range Rows(st.Rows) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,11 +16,7 @@ func TestCorpusPositions(t *testing.T) {
 			rd := &Reader{}
 			rd.resetSize(bytes.NewReader(data), Auto, minBufferSize, 0)
 			var num int64
-			for {
-				st, err := rd.Next()
-				if err == io.EOF {
-					break
-				}
+			for st, err := range statementsOf(rd) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -87,11 +83,7 @@ func TestHugeInsertBoundedMemory(t *testing.T) {
 		t.Fatalf("first statement: %v %v", st, err)
 	}
 	rows := 0
-	for {
-		row, err := st.Rows.NextRow()
-		if err == io.EOF {
-			break
-		}
+	for row, err := range Rows(st.Rows) {
 		if err != nil {
 			t.Fatal(err)
 		}

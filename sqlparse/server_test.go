@@ -3,7 +3,6 @@ package sqlparse
 import (
 	"bytes"
 	"context"
-	"io"
 	"strings"
 	"testing"
 )
@@ -51,11 +50,7 @@ func TestServerSakilaAddress(t *testing.T) {
 			if st.Table != "address" {
 				return nil
 			}
-			for {
-				row, err := st.Rows.NextRow()
-				if err == io.EOF {
-					break
-				}
+			for row, err := range Rows(st.Rows) {
 				if err != nil {
 					return err
 				}

@@ -12,48 +12,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// render reads a whole dump and renders it one line per statement and row:
-//
-//	kind "text" [table columns]
-//	  kind:"raw" kind:"raw" ...
-func render(rd *Reader) (string, error) {
-	var out strings.Builder
-	for {
-		st, err := rd.Next()
-		if err == io.EOF {
-			return out.String(), nil
-		}
-		if err != nil {
-			return out.String(), err
-		}
-		fmt.Fprintf(&out, "%v %q", st.Kind, st.Text)
-		if st.Rows != nil {
-			fmt.Fprintf(&out, " %s %q", st.Table, st.Columns)
-		}
-		out.WriteByte('\n')
-		if st.Rows == nil {
-			continue
-		}
-		for {
-			row, err := st.Rows.NextRow()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return out.String(), err
-			}
-			out.WriteString(" ")
-			for _, v := range row {
-				fmt.Fprintf(&out, " %v:%q", v.Kind, v.Raw)
-			}
-			out.WriteByte('\n')
-		}
-		if len(st.Trailer) > 0 {
-			fmt.Fprintf(&out, "  trailer %q\n", st.Trailer)
-		}
-	}
-}
-
 type splitCase struct {
 	name string
 	d    Dialect
@@ -207,15 +165,6 @@ func TestSplit(t *testing.T) {
 			}
 		})
 	}
-}
-
-type oneByte struct{ r io.Reader }
-
-func (o *oneByte) Read(p []byte) (int, error) {
-	if len(p) > 1 {
-		p = p[:1]
-	}
-	return o.r.Read(p)
 }
 
 func TestDetect(t *testing.T) {

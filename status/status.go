@@ -28,7 +28,7 @@ const (
 // Tracker.LogSize is zero.
 const DefaultLogSize = 256
 
-// Tracker implements importer.StatusTracker. The zero value is ready to use
+// Tracker implements [importer.StatusTracker]. The zero value is ready to use
 // and safe for concurrent use. Set LogSize before the first event.
 type Tracker struct {
 	// LogSize is how many log entries to keep; zero means DefaultLogSize.
@@ -54,9 +54,13 @@ func New(logSize int) *Tracker { return &Tracker{LogSize: logSize} }
 
 // Totals are the counters of a run.
 type Totals struct {
-	Files, FilesSkipped, FilesFailed int
-	BytesIn, BytesParsed             int64
-	Statements, Rows                 int64
+	// Files, FilesSkipped and FilesFailed count the files imported,
+	// skipped as unchanged and failed.
+	Files        int `json:"files"`
+	FilesSkipped int `json:"files_skipped"`
+	FilesFailed  int `json:"files_failed"`
+	// Counts sums the counters of the files.
+	importer.Counts
 }
 
 // File is the status of one file of the current run.
@@ -66,15 +70,13 @@ type File struct {
 	// Table is the table being loaded.
 	Table string `json:"table,omitempty"`
 	// Stage is "started", "importing", "imported", "skipped" or "failed".
-	Stage       string    `json:"stage"`
-	Size        int64     `json:"size"`
-	BytesIn     int64     `json:"bytes_in"`
-	BytesParsed int64     `json:"bytes_parsed"`
-	Statements  int64     `json:"statements"`
-	Rows        int64     `json:"rows"`
-	Started     time.Time `json:"started"`
-	Updated     time.Time `json:"updated"`
-	Error       string    `json:"error,omitempty"`
+	Stage string `json:"stage"`
+	Size  int64  `json:"size"`
+	// Counts are the file's counters (Tables and SkippedStatements nil).
+	importer.Counts
+	Started time.Time `json:"started"`
+	Updated time.Time `json:"updated"`
+	Error   string    `json:"error,omitempty"`
 }
 
 // LogEntry is one line of the log ring.
@@ -98,7 +100,7 @@ type Snapshot struct {
 	Files []File `json:"files"`
 }
 
-// Track implements importer.StatusTracker.
+// Track implements [importer.StatusTracker].
 func (t *Tracker) Track(e importer.Event) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -160,7 +162,7 @@ func (t *Tracker) file(e importer.Event) {
 	if e.Table != "" {
 		f.Table = e.Table
 	}
-	f.BytesIn, f.BytesParsed, f.Statements, f.Rows = e.BytesIn, e.BytesParsed, e.Statements, e.Rows
+	f.Counts = e.Counts
 }
 
 func (t *Tracker) addLog(l LogEntry) {
@@ -185,14 +187,11 @@ func (t *Tracker) Snapshot() Snapshot {
 	if s.State == "" {
 		s.State = Idle
 	}
-	s.Totals.BytesIn, s.Totals.BytesParsed, s.Totals.Statements, s.Totals.Rows = 0, 0, 0, 0
+	s.Totals.Counts = importer.Counts{}
 	for _, name := range slices.Sorted(maps.Keys(t.files)) {
 		f := *t.files[name]
 		s.Files = append(s.Files, f)
-		s.Totals.BytesIn += f.BytesIn
-		s.Totals.BytesParsed += f.BytesParsed
-		s.Totals.Statements += f.Statements
-		s.Totals.Rows += f.Rows
+		s.Totals.Add(f.Counts)
 	}
 	return s
 }

@@ -14,7 +14,6 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,11 +82,7 @@ func (l *csvLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 	if err != nil {
 		return err
 	}
-	for {
-		row, err := st.Rows.NextRow()
-		if err == io.EOF {
-			return nil
-		}
+	for row, err := range sqlparse.Rows(st.Rows) {
 		if err != nil {
 			return err
 		}
@@ -103,6 +98,7 @@ func (l *csvLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 			return err
 		}
 	}
+	return nil
 }
 
 func (l *csvLoad) file(st *sqlparse.Statement) (*csvFile, error) {

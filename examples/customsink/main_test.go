@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/sink/importertest"
 	"github.com/dumpline/importer/source"
+	"github.com/dumpline/importer/sqlparse"
 )
 
 func TestCSVSink(t *testing.T) {
@@ -57,4 +61,44 @@ func TestCSVSink(t *testing.T) {
 	if len(entries) != 1 {
 		t.Errorf("staging left behind: %v", entries)
 	}
+}
+
+// csvHarness reads back the CSV files of a load: Dir/<file>/<table>.csv,
+// a header line, then one record per row with \N for NULL.
+type csvHarness struct{ s *CSVSink }
+
+func (h csvHarness) Sink() importer.Sink       { return h.s }
+func (h csvHarness) Dialect() sqlparse.Dialect { return sqlparse.MySQL }
+
+func (h csvHarness) Rows(ctx context.Context, t importer.Target, table string) ([]importertest.Row, error) {
+	dir := strings.NewReplacer("/", "_", ".", "_").Replace(t.File.Name)
+	f, err := os.Open(filepath.Join(h.s.Dir, dir, table+".csv"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	var out []importertest.Row
+	for _, rec := range recs[1:] {
+		row := make(importertest.Row, len(rec))
+		for i, v := range rec {
+			if v != `\N` {
+				row[i] = &v
+			}
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+func TestCSVSinkConformance(t *testing.T) {
+	importertest.RunSinkTests(t, func(t *testing.T) importertest.Harness {
+		return csvHarness{&CSVSink{Dir: t.TempDir()}}
+	})
 }

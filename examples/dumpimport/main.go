@@ -295,7 +295,7 @@ func writeJSON(w io.Writer, rep *importer.Report) error {
 		out.BytesIn, out.BytesParsed = rep.BytesIn, rep.BytesParsed
 		out.Seconds = rep.Durations.Total.Seconds()
 		for t, s := range rep.Tables {
-			out.Tables[t] = jsonTable{Rows: s.Rows}
+			out.Tables[t] = jsonTable{Rows: s}
 		}
 		maps.Copy(out.SkippedStatements, rep.SkippedStatements)
 		for _, e := range rep.Errors {
@@ -314,7 +314,7 @@ func writeText(w io.Writer, rep *importer.Report) {
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "table\trows\t")
 	for _, t := range slices.Sorted(maps.Keys(rep.Tables)) {
-		fmt.Fprintf(tw, "%s\t%d\t\n", t, rep.Tables[t].Rows)
+		fmt.Fprintf(tw, "%s\t%d\t\n", t, rep.Tables[t])
 	}
 	tw.Flush()
 	secs := rep.Durations.Total.Seconds()

@@ -68,11 +68,7 @@ func count(rd *sqlparse.Reader, decode bool) (map[string]int, map[sqlparse.Kind]
 		if !decode || st.Rows == nil {
 			continue
 		}
-		for {
-			_, err := st.Rows.NextRow()
-			if err == io.EOF {
-				break
-			}
+		for _, err := range sqlparse.Rows(st.Rows) {
 			if err != nil {
 				return rows, kinds, err
 			}
