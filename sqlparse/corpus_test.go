@@ -2,7 +2,6 @@ package sqlparse
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -16,8 +15,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// corpusRows holds the rows per table of each corpus file (testdata/corpus
-// holds gzipped byte-exact copies of /work/shared/corpus). The numbers were
+// corpusRows holds the rows per table of each sample dump of the
+// repository's testdata/corpus, keyed folder-file. The numbers were
 // checked independently of this package: the MySQL files by loading them
 // into a real MariaDB 10.11 server with the mariadb client and counting rows
 // (sakila's film_text, filled by a trigger, is left out); the SQLite files
@@ -91,28 +90,21 @@ func chinookRows(snake bool) map[string]int {
 
 var corpusDialect = map[string]Dialect{"mysql": MySQL, "postgres": Postgres, "sqlite": SQLite}
 
-// corpus returns the decompressed corpus files by name.
+// corpus returns the sample dumps of the repository's testdata/corpus,
+// keyed "folder-file" (e.g. "mysql-sakila-data.sql").
 func corpus(t testing.TB) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob("testdata/corpus/*.gz")
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "corpus", "*", "*"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus in testdata/corpus: %v", err)
+		t.Fatalf("no sample dumps in ../testdata/corpus: %v", err)
 	}
 	m := map[string][]byte{}
 	for _, f := range files {
-		z, err := os.ReadFile(f)
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(z))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m[strings.TrimSuffix(filepath.Base(f), ".gz")] = b
+		m[filepath.Base(filepath.Dir(f))+"-"+filepath.Base(f)] = b
 	}
 	return m
 }
