@@ -41,10 +41,14 @@ unit:
 	CI=true $(GO) test -race -count=1 -timeout 30m ./...
 
 # A few seconds of each fuzz target (the seeds always run in `unit`).
+# Go's fuzz coordinator prints "0/sec" for its first seconds while it builds
+# the instrumented test binary and replays the seed corpus; the line before
+# each target says so, so that the pause does not pass for a hang.
 fuzz-short:
+	@echo "fuzz: each target first builds and replays its seeds (a few seconds at 0/sec), then fuzzes"
 	@$(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read pkg dir; do \
 	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-	    echo "fuzz $$pkg $$f for $(FUZZTIME)"; \
+	    echo "fuzz $$pkg $$f for $(FUZZTIME): building, then replaying the seed corpus (0/sec until it starts)"; \
 	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
