@@ -1,0 +1,26 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"time"
+
+	"github.com/dumpline/importer/source"
+)
+
+// stdinSource is SOURCE "-": one file, "stdin", read from standard input.
+//
+// Open hides the io.ReaderAt of os.Stdin: on a pipe ReadAt fails and the
+// size is unknown, so the extractor must see a plain stream, as it does
+// from the SCP source, and spool a ZIP archive to a temporary file itself
+// (within archive.Limits.MaxSpool) instead of reading it in place.
+type stdinSource struct{}
+
+func (stdinSource) List(context.Context) ([]source.File, error) {
+	return []source.File{{Name: "stdin", Size: -1, ModTime: time.Now()}}, nil
+}
+
+func (stdinSource) Open(context.Context, source.File) (io.ReadCloser, error) {
+	return io.NopCloser(struct{ io.Reader }{os.Stdin}), nil
+}
