@@ -13,8 +13,9 @@ import (
 //
 // Open hides the io.ReaderAt of os.Stdin: on a pipe ReadAt fails and the
 // size is unknown, so the extractor must see a plain stream, as it does
-// from the SCP source, and spool a ZIP archive to a temporary file itself
-// (within archive.Limits.MaxSpool) instead of reading it in place.
+// from the SCP source. It then holds a ZIP archive in memory (up to
+// archive.Limits.MaxBuffer) or spools it to a temporary file (up to
+// MaxSpool) instead of reading it in place.
 type stdinSource struct{}
 
 func (stdinSource) List(context.Context) ([]source.File, error) {
