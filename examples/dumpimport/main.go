@@ -56,6 +56,7 @@ import (
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/archive"
@@ -559,9 +560,9 @@ func writeText(w io.Writer, rep *importer.Report, dry bool) {
 	}
 	tw.Flush()
 	secs := max(rep.Durations.Total.Seconds(), 1e-9)
-	fmt.Fprintf(w, "%d file(s) %s, %d skipped, %d failed; %d statements, %d rows; %s read (%s), %s parsed (%s) in %.2fs\n",
+	fmt.Fprintf(w, "%d file(s) %s, %d skipped, %d failed; %d statements, %d rows; %s read (%s), %s parsed (%s) in %v\n",
 		rep.Imported, fileStatus(importer.Imported, dry), rep.Skipped, rep.Failed, rep.Statements, rep.Rows,
-		mb(rep.BytesIn), rate(rep.BytesIn, secs), mb(rep.BytesParsed), rate(rep.BytesParsed, secs), rep.Durations.Total.Seconds())
+		mb(rep.BytesIn), rate(rep.BytesIn, secs), mb(rep.BytesParsed), rate(rep.BytesParsed, secs), rep.Durations.Total.Round(time.Millisecond))
 	for _, k := range slices.Sorted(maps.Keys(rep.SkippedStatements)) {
 		fmt.Fprintf(w, "skipped %d statement(s): %s\n", rep.SkippedStatements[k], k)
 	}
