@@ -41,14 +41,15 @@ unit:
 	CI=true $(GO) test -race -count=1 -timeout 30m ./...
 
 # A few seconds of each fuzz target (the seeds always run in `unit`).
-# Go's fuzz coordinator prints "0/sec" for its first seconds while it builds
-# the instrumented test binary and replays the seed corpus; the line before
-# each target says so, so that the pause does not pass for a hang.
+# Go's fuzz coordinator counts executions when a worker reports back. While a
+# worker minimizes a new interesting input (up to -fuzzminimizetime, 60s by
+# default) its lines show the same count at "0/sec"; the line printed before
+# the targets says so, so that the pause does not pass for a hang.
 fuzz-short:
-	@echo "fuzz: each target first builds and replays its seeds (a few seconds at 0/sec), then fuzzes"
+	@echo "fuzz: lines at 0/sec mean a worker is minimizing a new input (up to a minute), not a hang; each target ends with PASS"
 	@$(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read pkg dir; do \
 	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-	    echo "fuzz $$pkg $$f for $(FUZZTIME): building, then replaying the seed corpus (0/sec until it starts)"; \
+	    echo "fuzz $$pkg $$f for $(FUZZTIME): builds, replays the seed corpus, then fuzzes"; \
 	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
