@@ -113,13 +113,25 @@ var commands = map[string]command{
 	},
 }
 
-const argHelp = `SOURCE  a local file or folder; - for standard input (parse and load);
+// argHelp says what each argument may be.
+var argHelp = map[string]string{
+	"SOURCE": `SOURCE  a local file or folder; - for standard input (parse and load);
         sftp://user@host[:port]/path or scp://user@host[:port]/path
         (a file, or a folder filtered by -pattern). No password in the
         URL: use -password-env.
-TARGET  sqlite:PATH (the folder of PATH must exist)
-DIR     a local folder, created if missing
-`
+`,
+	"TARGET": "TARGET  sqlite:PATH (the folder of PATH must exist)\n",
+	"DIR":    "DIR     a local folder, created if missing\n",
+}
+
+// argsHelp is argHelp for args, in order.
+func argsHelp(args ...string) string {
+	var b strings.Builder
+	for _, a := range args {
+		b.WriteString(argHelp[a])
+	}
+	return b.String()
+}
 
 // usage is the command list that plain "dumpimport" and "dumpimport -h"
 // print.
@@ -130,7 +142,7 @@ func usage() string {
 		c := commands[name]
 		fmt.Fprintf(&b, "  dumpimport %-5s [flags] %-14s %s\n", name, strings.Join(c.args, " "), c.what)
 	}
-	b.WriteString("\n" + argHelp + "\nRun 'dumpimport COMMAND -h' for the flags of a command and an example.\n")
+	b.WriteString("\n" + argsHelp("SOURCE", "TARGET", "DIR") + "\nRun 'dumpimport COMMAND -h' for the flags of a command and an example.\n")
 	return b.String()
 }
 
@@ -142,7 +154,7 @@ func synopsis(name string) string {
 // help prints a command's own flags and its example.
 func help(w io.Writer, name string, flags *flag.FlagSet) {
 	c := commands[name]
-	fmt.Fprintf(w, "usage: %s\n\n%s.\n\n%s\nflags (before the arguments):\n", synopsis(name), upperFirst(c.what), argHelp)
+	fmt.Fprintf(w, "usage: %s\n\n%s.\n\n%s\nflags (before the arguments):\n", synopsis(name), upperFirst(c.what), argsHelp(c.args...))
 	flags.SetOutput(w)
 	flags.PrintDefaults()
 	fmt.Fprintf(w, "\nexample:\n  %s\n", c.example)
@@ -181,7 +193,7 @@ func defineFlags(flags *flag.FlagSet, name string, o *options) {
 	for _, f := range commands[name].flags {
 		switch f {
 		case "dialect":
-			flags.StringVar(&o.dialect, f, "auto", "SQL dialect: auto, mysql, postgres or sqlite")
+			flags.StringVar(&o.dialect, f, "auto", "SQL `dialect`: auto, mysql, postgres or sqlite")
 		case "pattern":
 			flags.Var(&o.patterns, f, "select files by base name with a shell `glob` (repeatable; default all)")
 		case "json":
