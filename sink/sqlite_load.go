@@ -47,19 +47,29 @@ type sqliteLoad struct {
 	lock   *os.File // holds the advisory lock on path (Replace)
 	stmts  map[stmtKey]*sql.Stmt
 	done   bool
+	sql    bytes.Buffer
+	exec   context.Context // never cancelled: no watcher goroutine per call
 
-	// the batch of rows being gathered, from consecutive INSERT statements
-	// with the same head, trailer and number of values
+	// Rows are gathered into cur while the loader goroutine inserts the
+	// batch before it: parsing and SQLite's work overlap on two cores.
+	cur, spare *batch
+	work       chan *batch
+	results    chan error
+	inFlight   bool
+	scratch    []any
+	arena      []byte // copies of an expression row's values
+}
+
+// batch is the rows gathered for one INSERT, from consecutive INSERT
+// statements with the same head, trailer and number of values.
+type batch struct {
 	head    []byte
 	trailer string
 	cols    int
 	rows    int
 	args    []any
 	pos     []rowPos // where each row's statement is
-	arena   []byte   // copies of the batch's strings and blobs
-	sql     bytes.Buffer
-	exec    context.Context // never cancelled: no watcher goroutine per call
-	scratch []any
+	arena   []byte   // copies of the rows' strings and blobs
 }
 
 func (l *sqliteLoad) startTx(ctx context.Context, begin string) error {
@@ -88,7 +98,7 @@ func (l *sqliteLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 	case sqlparse.Copy:
 		return fmt.Errorf("sink: sqlite cannot load COPY data")
 	}
-	if err := l.flush(ctx); err != nil {
+	if err := l.drain(ctx); err != nil {
 		return err
 	}
 	if isTxControl(st.Text) {
@@ -145,7 +155,7 @@ func (l *sqliteLoad) addRow(ctx context.Context, head []byte, row []sqlparse.Val
 	for _, v := range row {
 		switch v.Kind {
 		case sqlparse.Expr:
-			if err := l.flush(ctx); err != nil {
+			if err := l.drain(ctx); err != nil {
 				return err
 			}
 			return l.insertExpr(ctx, head, row, trailer)
@@ -153,81 +163,130 @@ func (l *sqliteLoad) addRow(ctx context.Context, head []byte, row []sqlparse.Val
 			return errors.New("sink: sqlite has no DEFAULT in VALUES")
 		}
 	}
-	if l.rows > 0 && (len(row) != l.cols || !bytes.Equal(head, l.head) || trailer != l.trailer) {
+	if l.cur == nil {
+		l.cur, l.spare = &batch{}, &batch{}
+	}
+	b := l.cur
+	if b.rows > 0 && (len(row) != b.cols || !bytes.Equal(head, b.head) || trailer != b.trailer) {
 		if err := l.flush(ctx); err != nil {
 			return err
 		}
+		b = l.cur
 	}
-	if l.rows == 0 {
-		l.head = append(l.head[:0], head...)
-		l.trailer, l.cols = trailer, len(row)
-		l.args = l.args[:0]
-		l.pos = l.pos[:0]
-		l.arena = l.arena[:0]
+	if b.rows == 0 {
+		b.head = append(b.head[:0], head...)
+		b.trailer, b.cols = trailer, len(row)
+		b.args, b.pos, b.arena = b.args[:0], b.pos[:0], b.arena[:0]
 	}
-	l.pos = append(l.pos, p)
+	b.pos = append(b.pos, p)
 	for _, v := range row {
-		a, err := l.arg(v)
+		a, err := arg(v, &b.arena)
 		if err != nil {
 			return err
 		}
-		l.args = append(l.args, a)
+		b.args = append(b.args, a)
 	}
-	l.rows++
-	if l.rows >= min(batchRows, max(1, maxParams/max(1, l.cols))) {
+	b.rows++
+	if b.rows >= min(batchRows, max(1, maxParams/max(1, b.cols))) {
 		return l.flush(ctx)
 	}
 	return nil
 }
 
-// flush inserts the batch. If that fails, it inserts its rows one by one
-// (SQLite has rolled the failed statement back) to report the row that
-// fails where its statement is.
+// flush hands the batch to the loader goroutine, once the one before it
+// is inserted, and goes on with the other batch.
 func (l *sqliteLoad) flush(ctx context.Context) error {
-	if l.rows == 0 {
+	if l.cur == nil || l.cur.rows == 0 {
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	n := l.rows
-	l.rows = 0
-	stmt, err := l.prepared(ctx, n)
-	if err != nil {
-		return &importer.StatementError{Line: l.pos[0].line, Offset: l.pos[0].offset, Statement: l.pos[0].num, Table: l.pos[0].table, Err: err}
+	if err := l.wait(); err != nil {
+		return err
 	}
-	if _, err = stmt.ExecContext(l.exec, l.args[:n*l.cols]...); err == nil {
+	if l.work == nil {
+		l.work, l.results = make(chan *batch), make(chan error)
+		go func() {
+			for b := range l.work {
+				l.results <- l.insertBatch(b)
+			}
+		}()
+	}
+	l.work <- l.cur
+	l.inFlight = true
+	l.cur, l.spare = l.spare, l.cur
+	l.cur.rows = 0
+	return nil
+}
+
+// wait waits for the batch being inserted, if any, and returns its error.
+func (l *sqliteLoad) wait() error {
+	if !l.inFlight {
 		return nil
 	}
-	if n > 1 {
-		one, perr := l.prepared(ctx, 1)
-		if perr != nil {
-			return perr
+	l.inFlight = false
+	return <-l.results
+}
+
+// drain inserts every row gathered so far.
+func (l *sqliteLoad) drain(ctx context.Context) error {
+	if err := l.flush(ctx); err != nil {
+		l.wait()
+		return err
+	}
+	return l.wait()
+}
+
+// stop waits for the batch being inserted and ends the loader goroutine.
+func (l *sqliteLoad) stop() {
+	l.wait()
+	if l.work != nil {
+		close(l.work)
+		l.work = nil
+	}
+}
+
+// insertBatch inserts b, on the loader goroutine. If that fails, it inserts
+// its rows one by one (SQLite has rolled the failed statement back) to
+// report the row that fails where its statement is.
+func (l *sqliteLoad) insertBatch(b *batch) error {
+	n := b.rows
+	stmt, err := l.prepared(b, n)
+	if err == nil {
+		if _, err = stmt.ExecContext(l.exec, b.args[:n*b.cols]...); err == nil {
+			return nil
 		}
-		for r := range n {
-			if _, rerr := one.ExecContext(l.exec, l.args[r*l.cols:(r+1)*l.cols]...); rerr != nil {
-				p := l.pos[r]
-				return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: p.table, Err: rerr}
+		if n > 1 {
+			one, perr := l.prepared(b, 1)
+			if perr != nil {
+				return perr
+			}
+			for r := range n {
+				if _, rerr := one.ExecContext(l.exec, b.args[r*b.cols:(r+1)*b.cols]...); rerr != nil {
+					p := b.pos[r]
+					return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: p.table, Err: rerr}
+				}
 			}
 		}
 	}
-	p := l.pos[0]
+	p := b.pos[0]
 	return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: p.table, Err: err}
 }
 
-// prepared returns the INSERT of the batch's head for n rows.
-func (l *sqliteLoad) prepared(ctx context.Context, n int) (*sql.Stmt, error) {
-	k := stmtKey{string(l.head), l.trailer, n, l.cols}
+// prepared returns the INSERT of b's head for n rows.
+func (l *sqliteLoad) prepared(b *batch, n int) (*sql.Stmt, error) {
+	k := stmtKey{string(b.head), b.trailer, n, b.cols}
 	stmt := l.stmts[k]
 	if stmt == nil {
 		l.sql.Reset()
-		l.sql.Write(l.head)
+		l.sql.Write(b.head)
 		for r := range n {
 			if r > 0 {
 				l.sql.WriteByte(',')
 			}
 			l.sql.WriteByte('(')
-			for c := range l.cols {
+			for c := range b.cols {
 				if c > 0 {
 					l.sql.WriteByte(',')
 				}
@@ -235,12 +294,12 @@ func (l *sqliteLoad) prepared(ctx context.Context, n int) (*sql.Stmt, error) {
 			}
 			l.sql.WriteByte(')')
 		}
-		if l.trailer != "" {
+		if b.trailer != "" {
 			l.sql.WriteByte(' ')
-			l.sql.WriteString(l.trailer)
+			l.sql.WriteString(b.trailer)
 		}
 		var err error
-		if stmt, err = l.conn.PrepareContext(ctx, l.sql.String()); err != nil {
+		if stmt, err = l.conn.PrepareContext(l.exec, l.sql.String()); err != nil {
 			return nil, err
 		}
 		l.stmts[k] = stmt
@@ -266,7 +325,7 @@ func (l *sqliteLoad) insertExpr(ctx context.Context, head []byte, row []sqlparse
 			continue
 		}
 		l.sql.WriteByte('?')
-		a, err := l.arg(v)
+		a, err := arg(v, &l.arena)
 		if err != nil {
 			return err
 		}
@@ -285,7 +344,7 @@ func (l *sqliteLoad) insertExpr(ctx context.Context, head []byte, row []sqlparse
 // arg converts a decoded value to the Go value that SQLite stores with the
 // type its literal would have had. Strings and blobs are copied into the
 // batch's arena: a row's values are only valid until the next row.
-func (l *sqliteLoad) arg(v sqlparse.Value) (any, error) {
+func arg(v sqlparse.Value, arena *[]byte) (any, error) {
 	switch v.Kind {
 	case sqlparse.Null:
 		return nil, nil
@@ -306,9 +365,9 @@ func (l *sqliteLoad) arg(v sqlparse.Value) (any, error) {
 		}
 		return f, nil
 	case sqlparse.String:
-		return unsafeString(l.keep(v.Raw)), nil
+		return unsafeString(keep(arena, v.Raw)), nil
 	case sqlparse.Binary:
-		return l.keep(v.Raw), nil
+		return keep(arena, v.Raw), nil
 	case sqlparse.Bool:
 		if len(v.Raw) == 1 && v.Raw[0] == '1' {
 			return int64(1), nil
@@ -321,16 +380,18 @@ func (l *sqliteLoad) arg(v sqlparse.Value) (any, error) {
 // keep copies b into the arena. The arena is never grown in place, since
 // earlier values of the batch point into it: a full one is replaced by a new
 // one, and the old stays alive as long as those values do.
-func (l *sqliteLoad) keep(b []byte) []byte {
+func keep(arena *[]byte, b []byte) []byte {
 	if len(b) == 0 {
 		return []byte{} // not nil: the driver binds a nil []byte as NULL
 	}
-	if len(l.arena)+len(b) > cap(l.arena) {
-		l.arena = make([]byte, 0, max(64<<10, 2*cap(l.arena), len(b)))
+	a := *arena
+	if len(a)+len(b) > cap(a) {
+		a = make([]byte, 0, max(64<<10, 2*cap(a), len(b)))
 	}
-	n := len(l.arena)
-	l.arena = append(l.arena, b...)
-	return l.arena[n:len(l.arena):len(l.arena)]
+	n := len(a)
+	a = append(a, b...)
+	*arena = a
+	return a[n:len(a):len(a)]
 }
 
 // unsafeString returns the bytes b as a string without copying; b must not
@@ -349,7 +410,8 @@ func (l *sqliteLoad) Commit(ctx context.Context) error {
 		return nil
 	}
 	l.done = true
-	err := l.flush(ctx)
+	err := l.drain(ctx)
+	l.stop()
 	if err != nil {
 		l.endTx(ctx, "ROLLBACK")
 	} else {
@@ -393,6 +455,7 @@ func (l *sqliteLoad) Abort(ctx context.Context) error {
 		return nil
 	}
 	l.done = true
+	l.stop()
 	err := l.endTx(ctx, "ROLLBACK")
 	l.cleanup()
 	<-l.s.sem
