@@ -104,10 +104,17 @@ func (o onlyParse) Parse(ctx context.Context, r io.Reader, d sqlparse.Dialect, f
 }
 
 // concurrency is a sink whose loads take up to max entries at once (a
-// ParallelLoad when max > 1) and note how many Exec calls overlapped.
+// ParallelLoad when max > 1) and note how many Exec calls overlapped. With
+// wait, the first Exec waits for a second one to start (for a few seconds
+// at most, so that a pipeline that never overlaps fails the test rather
+// than hang it).
 type concurrency struct {
-	max       int
-	now, most atomic.Int32
+	max        int
+	wait       bool
+	now, most  atomic.Int32
+	once       sync.Once
+	overlap    chan struct{}
+	overlapped func()
 }
 
 type concLoad struct{ c *concurrency }
@@ -116,6 +123,10 @@ type parallelConcLoad struct{ concLoad }
 func (l parallelConcLoad) Parallel() int { return l.c.max }
 
 func (c *concurrency) Begin(context.Context, importer.Target) (importer.Load, error) {
+	c.once.Do(func() {
+		c.overlap = make(chan struct{})
+		c.overlapped = sync.OnceFunc(func() { close(c.overlap) })
+	})
 	if c.max > 1 {
 		return parallelConcLoad{concLoad{c}}, nil
 	}
@@ -131,9 +142,15 @@ func (l concLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 			break
 		}
 	}
-	if st.Rows != nil {
-		// Give the other entries' goroutines time to overlap.
-		time.Sleep(2 * time.Millisecond)
+	if l.c.wait {
+		if n >= 2 {
+			l.c.overlapped()
+		}
+		select {
+		case <-l.c.overlap:
+		case <-time.After(5 * time.Second):
+			l.c.overlapped() // wait once only
+		}
 	}
 	return nil
 }
@@ -154,7 +171,7 @@ func TestCustomExtractorGetsReadAheadAndParallelEntries(t *testing.T) {
 	dir := manyEntries(t)
 	for _, max := range []int{1, 3} {
 		x := &optExtractor{}
-		c := &concurrency{max: max}
+		c := &concurrency{max: max, wait: max > 1}
 		rep, err := (&importer.Pipeline{Source: source.Dir(dir), Extractor: x, Sink: c}).Run(context.Background())
 		if err != nil {
 			t.Fatal(err)
