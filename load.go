@@ -217,6 +217,11 @@ func (r *run) extractFile(ctx context.Context, fr *fileRun, in *input, ld Load) 
 		err = r.extract.Extract(ctx, fr.f.Name, in.r, fr.f.Size, fn)
 	}
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
+			// Cancelling the run closed the file (see open): the read
+			// error that follows is the cancellation's.
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
 		if in.count.err != nil && errors.Is(err, in.count.err) {
 			return locate(err, StageFetch, fr.f.Name, "")
 		}
