@@ -90,13 +90,15 @@ type Parser interface {
 
 // CheckerAt is implemented by a Parser that can read a whole dump in place,
 // on several cores, and count what Parse would deliver (every row decoded)
-// without delivering it. A dry run ([Discard]) of a file whose reader is an
-// io.ReaderAt and that a [PlainExtractor] calls plain is read with CheckAt:
-// its Stats and errors must be those of Parse. CheckAt calls progress, from
-// any goroutine, with what it read since the last call; it returns an error
-// wrapping errors.ErrUnsupported, having read nothing, when it would not be
-// faster than Parse (the file then goes the usual way).
+// without delivering it. In a dry run ([Discard]), a file whose reader is an
+// io.ReaderAt, whose size CheckAtFaster accepts and that a [PlainExtractor]
+// calls plain is read with CheckAt: its Stats and errors must be those of
+// Parse. CheckAt calls progress, from any goroutine, with what it read since
+// the last call.
 type CheckerAt interface {
+	// CheckAtFaster reports whether CheckAt reads a dump of size bytes
+	// faster than Parse does.
+	CheckAtFaster(size int64) bool
 	CheckAt(ctx context.Context, r io.ReaderAt, size int64, d sqlparse.Dialect, progress func(sqlparse.Stats)) (*sqlparse.Stats, error)
 }
 
