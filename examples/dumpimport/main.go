@@ -125,6 +125,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.passwordEnv, "password-env", "", "environment `variable` holding the SSH password")
 	fs.BoolVar(&o.tofu, "trust-on-first-use", false, "accept the key of an unknown host and record it in the first known_hosts file")
 	fs.BoolVar(&o.extract, "extract", false, "fetch: write the archives' entries instead of the archives")
+	nightly := nightlyFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -182,7 +183,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "fetch":
 		err = fetch(ctx, src, o.patterns, ex, o.extract, fs.Arg(1), o.quiet, stderr)
 	default:
-		err = importRun(ctx, &importer.Pipeline{Source: src, Patterns: o.patterns, Dialect: d, Sink: snk, State: st, Extractor: ex}, &o, stdout, stderr)
+		p := &importer.Pipeline{Source: src, Patterns: o.patterns, Dialect: d, Sink: snk, State: st, Extractor: ex}
+		if err := nightly.apply(p, nil); err != nil {
+			fmt.Fprintln(stderr, "dumpimport:", err)
+			return 2
+		}
+		err = importRun(ctx, p, &o, stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "dumpimport:", oneLine(err.Error()))
@@ -286,6 +292,7 @@ type jsonFile struct {
 	Entries    int    `json:"entries"`
 	Statements int64  `json:"statements"`
 	Rows       int64  `json:"rows"`
+	Error      string `json:"error,omitempty"`
 }
 
 func writeJSON(w io.Writer, rep *importer.Report) error {
@@ -302,7 +309,7 @@ func writeJSON(w io.Writer, rep *importer.Report) error {
 			out.Errors = append(out.Errors, oneLine(e.Error()))
 		}
 		for _, f := range rep.Files {
-			out.Files = append(out.Files, jsonFile{Name: f.File.Name, Status: f.Status.String(), Entries: f.Entries, Statements: f.Statements, Rows: f.Rows})
+			out.Files = append(out.Files, jsonFile{Name: f.File.Name, Status: f.Status.String(), Entries: f.Entries, Statements: f.Statements, Rows: f.Rows, Error: errString(f.Err)})
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -324,6 +331,7 @@ func writeText(w io.Writer, rep *importer.Report) {
 	for _, k := range slices.Sorted(maps.Keys(rep.SkippedStatements)) {
 		fmt.Fprintf(w, "skipped %d statement(s): %s\n", rep.SkippedStatements[k], k)
 	}
+	nightlySummary(w, rep)
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
