@@ -289,12 +289,13 @@ func (r *run) run(ctx context.Context) error {
 	workers := cmp.Or(p.Concurrency, 2)
 
 	r.track(Event{Kind: RunStarted})
-	files, err := r.list(ctx)
+	st := cmp.Or(p.Settle, &Settle{})
+	files, names, err := r.list(ctx, st)
 	if err != nil {
 		return err
 	}
 
-	var todo []source.File
+	var fresh []source.File
 	for _, f := range files {
 		if p.State != nil {
 			same, err := p.State.Unchanged(ctx, f)
@@ -309,7 +310,11 @@ func (r *run) run(ctx context.Context) error {
 				continue
 			}
 		}
-		todo = append(todo, f)
+		fresh = append(fresh, f)
+	}
+	todo, err := r.settle(ctx, st, fresh, names)
+	if err != nil {
+		return err
 	}
 	if len(todo) == 0 {
 		return nil
@@ -380,50 +385,50 @@ func (r *run) run(ctx context.Context) error {
 	return nil
 }
 
-// list lists the source and returns the files to import: those the
-// patterns select, not made by an earlier AfterImport, that Settle takes,
-// in name order. The others that Settle leaves are reported as Unsettled.
-func (r *run) list(ctx context.Context) ([]source.File, error) {
+// list lists the source and returns the files the patterns select, but
+// not those an earlier AfterImport made nor those st ignores or reads as
+// markers, in name order, and the names of every listed file.
+func (r *run) list(ctx context.Context, st *Settle) ([]source.File, map[string]bool, error) {
 	p := r.p
 	t0 := time.Now()
 	all, err := p.Source.List(ctx)
 	r.report.Durations.List += time.Since(t0)
 	if err != nil {
-		return nil, &Error{Stage: StageList, Err: err}
+		return nil, nil, &Error{Stage: StageList, Err: err}
 	}
-	sel := func(files []source.File) []source.File {
-		var out []source.File
-		for _, f := range files {
-			if r.matcher.Match(f.Name) && !p.AfterImport.done(f.Name) {
-				out = append(out, f)
-			}
+	names := make(map[string]bool, len(all))
+	var sel []source.File
+	for _, f := range all {
+		names[f.Name] = true
+		if r.matcher.Match(f.Name) && !p.AfterImport.done(f.Name) {
+			sel = append(sel, f)
 		}
-		slices.SortFunc(out, func(a, b source.File) int { return cmp.Compare(a.Name, b.Name) })
-		return out
 	}
-	st := p.Settle
-	if st == nil {
-		st = &Settle{}
+	slices.SortFunc(sel, func(a, b source.File) int { return cmp.Compare(a.Name, b.Name) })
+	sel, r.report.Ignored, err = st.filter(sel, names)
+	if err != nil {
+		return nil, nil, &Error{Stage: StageSettle, Err: err}
 	}
+	return sel, names, nil
+}
+
+// settle returns the files that st takes, in name order; those it leaves
+// are reported as Unsettled.
+func (r *run) settle(ctx context.Context, st *Settle, files []source.File, names map[string]bool) ([]source.File, error) {
 	relist := func(ctx context.Context) ([]source.File, error) {
 		t0 := time.Now()
-		again, err := p.Source.List(ctx)
+		again, err := r.p.Source.List(ctx)
 		r.report.Durations.List += time.Since(t0)
-		if err != nil {
-			return nil, &Error{Stage: StageSettle, Err: err}
-		}
-		return again, nil
+		return again, err
 	}
-	take, wait, markers, ignored, err := st.settled(ctx, all, sel(all), relist)
+	take, wait, markers, err := st.settled(ctx, files, names, relist)
 	if err != nil {
-		var ie *Error
-		if !errors.As(err, &ie) {
-			err = &Error{Stage: StageSettle, Err: err}
+		if ctx.Err() != nil {
+			return nil, &Error{Stage: StageLoad, Err: context.Cause(ctx)}
 		}
-		return nil, err
+		return nil, &Error{Stage: StageSettle, Err: err}
 	}
 	r.markers = markers
-	r.report.Ignored = ignored
 	for _, f := range wait {
 		r.report.Files = append(r.report.Files, FileReport{File: f, Status: Unsettled})
 		r.report.Unsettled++

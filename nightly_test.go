@@ -21,6 +21,7 @@ import (
 	"github.com/dumpline/importer/source"
 	"github.com/dumpline/importer/source/remote"
 	"github.com/dumpline/importer/source/sftptest"
+	"github.com/dumpline/importer/source/state"
 	"github.com/dumpline/importer/sqlparse"
 )
 
@@ -299,7 +300,7 @@ func (g *growing) List(ctx context.Context) ([]source.File, error) {
 	if g.lists == 1 {
 		f, err := os.OpenFile(g.path, os.O_APPEND|os.O_WRONLY, 0)
 		if err != nil {
-			return nil, err
+			return files, nil // nothing to grow
 		}
 		f.WriteString("INSERT INTO t VALUES (9,'more');\n")
 		f.Close()
@@ -329,6 +330,22 @@ func testGrowing(t *testing.T, dir string, src importer.Source) {
 	}
 	if diff := cmp.Diff(map[string]string{"done.sql": "imported", "upload.sql": "imported"}, statuses(rep)); diff != "" {
 		t.Errorf("second run (-want +got):\n%s", diff)
+	}
+}
+
+// The second look is only for files that need it: none when State skips
+// every file as unchanged.
+func TestSettleLooksAgainOnlyWhenNeeded(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "a.sql", []byte(smallDump))
+	src := &growing{Source: source.Dir(dir), path: filepath.Join(dir, "none")}
+	p := &importer.Pipeline{Source: src, Sink: &recorder{}, State: &state.JSON{Path: filepath.Join(t.TempDir(), "state.json")},
+		Settle: &importer.Settle{Interval: time.Millisecond}}
+	if rep, err := p.Run(context.Background()); err != nil || rep.Imported != 1 || src.lists != 2 {
+		t.Fatalf("%v, %d listings: %v", statuses(rep), src.lists, err)
+	}
+	if rep, err := p.Run(context.Background()); err != nil || rep.Skipped != 1 || src.lists != 3 {
+		t.Fatalf("%v, %d listings: %v", statuses(rep), src.lists, err)
 	}
 }
 

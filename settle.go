@@ -17,7 +17,9 @@ var DefaultIgnore = []string{"*.part", "*.tmp", "*.partial", "*.filepart", ".*",
 // Settle decides when a listed file is whole: a partner's upload that is
 // still being written must not be imported half-written. It uses only
 // [Source].List, so it works alike for local folders and remote drops:
-// the pipeline looks twice, Interval apart, and compares.
+// the pipeline looks twice, Interval apart, and compares. The second look
+// is made only when a file needs it: one selected, not skipped by [State]
+// as unchanged, without a marker.
 //
 // A file is taken when its marker file exists (its name followed by one of
 // Markers, for example "dump.sql.gz.done"), or else, when Interval is set,
@@ -43,23 +45,17 @@ type Settle struct {
 	Ignore []string
 }
 
-// settled splits the files of the first look (already selected by the
-// patterns, sorted) into those taken and those left for a later run; it
-// removes the marker files and the ignored files from both and counts the
-// latter, and returns the marker file of each file taken for one. relist
-// is the second look.
-func (s *Settle) settled(ctx context.Context, all []source.File, selected []source.File, relist func(context.Context) ([]source.File, error)) (take, wait []source.File, markers map[string]string, ignored int, err error) {
+// filter removes from selected (the files of the first look that the
+// patterns select) the ignored files, which it counts, and the marker
+// files. names are the names of every listed file.
+func (s *Settle) filter(selected []source.File, names map[string]bool) (rest []source.File, ignored int, err error) {
 	ignore := s.Ignore
 	if ignore == nil {
 		ignore = DefaultIgnore
 	}
 	ign, err := source.NewMatcher(ignore...)
 	if err != nil {
-		return nil, nil, nil, 0, err
-	}
-	names := make(map[string]bool, len(all))
-	for _, f := range all {
-		names[f.Name] = true
+		return nil, 0, err
 	}
 	isMarker := func(name string) bool {
 		for _, m := range s.Markers {
@@ -69,17 +65,30 @@ func (s *Settle) settled(ctx context.Context, all []source.File, selected []sour
 		}
 		return false
 	}
-	var check []source.File
 	for _, f := range selected {
 		switch {
 		case len(ignore) > 0 && ign.Match(path.Base(f.Name)):
 			ignored++
 		case isMarker(f.Name):
-		case s.marker(f.Name, names) != "":
+		default:
+			rest = append(rest, f)
+		}
+	}
+	return rest, ignored, nil
+}
+
+// settled splits files into those taken and those left for a later run,
+// and returns the marker file of each file taken for one. relist is the
+// second look, made only when a file needs it.
+func (s *Settle) settled(ctx context.Context, files []source.File, names map[string]bool, relist func(context.Context) ([]source.File, error)) (take, wait []source.File, markers map[string]string, err error) {
+	var check []source.File
+	for _, f := range files {
+		switch m := s.marker(f.Name, names); {
+		case m != "":
 			if markers == nil {
 				markers = map[string]string{}
 			}
-			markers[f.Name] = s.marker(f.Name, names)
+			markers[f.Name] = m
 			take = append(take, f)
 		case s.Interval > 0 || len(s.Markers) == 0:
 			check = append(check, f)
@@ -88,18 +97,18 @@ func (s *Settle) settled(ctx context.Context, all []source.File, selected []sour
 		}
 	}
 	if len(check) == 0 || s.Interval <= 0 {
-		return append(take, check...), wait, markers, ignored, nil
+		return append(take, check...), wait, markers, nil
 	}
 	t := time.NewTimer(s.Interval)
 	select {
 	case <-ctx.Done():
 		t.Stop()
-		return nil, nil, nil, ignored, context.Cause(ctx)
+		return nil, nil, nil, context.Cause(ctx)
 	case <-t.C:
 	}
 	again, err := relist(ctx)
 	if err != nil {
-		return nil, nil, nil, ignored, err
+		return nil, nil, nil, err
 	}
 	now := make(map[string]source.File, len(again))
 	for _, f := range again {
@@ -114,7 +123,7 @@ func (s *Settle) settled(ctx context.Context, all []source.File, selected []sour
 			wait = append(wait, f)
 		}
 	}
-	return take, wait, markers, ignored, nil
+	return take, wait, markers, nil
 }
 
 // marker returns the name of name's marker file among names, or "".
