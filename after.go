@@ -2,10 +2,10 @@ package importer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/dumpline/importer/source"
 )
@@ -75,8 +75,8 @@ func (a *AfterImport) check(src Source) error {
 		if _, ok := src.(Renamer); !ok {
 			return fmt.Errorf("importer: AfterImport: the source (%T) cannot rename files (it is not an importer.Renamer)", src)
 		}
-		if a.Action == Move && (a.Dir == "" || path.Clean(a.Dir) == ".") {
-			return errors.New("importer: AfterImport: Move needs a Dir")
+		if a.Action == Move && (a.Dir == "" || path.Clean(a.Dir) == "." || path.IsAbs(a.Dir)) {
+			return fmt.Errorf("importer: AfterImport: Move needs a Dir relative to the source's root, not %q", a.Dir)
 		}
 		if a.Action == Rename && (a.Suffix == "" || strings.Contains(a.Suffix, "/")) {
 			return fmt.Errorf("importer: AfterImport: Rename needs a Suffix without a slash, not %q", a.Suffix)
@@ -129,6 +129,10 @@ func (r *run) after(ctx context.Context, f source.File) error {
 	if _, dry := r.sink.(discard); dry {
 		return nil
 	}
+	// The load is committed: the action is done even when the run is being
+	// cancelled, so that the file is not imported again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
 	if err := a.apply(ctx, r.p.Source, f); err != nil {
 		return &Error{Stage: StageAfter, File: f.Name, Err: err}
 	}

@@ -496,3 +496,31 @@ func TestAfterImportNeedsTheSourceToSupportIt(t *testing.T) {
 		t.Fatalf("err = %v, committed %v", err, rec.committed)
 	}
 }
+
+// failCommit is a sink whose Commit fails: a fault a real sink cannot be
+// made to produce on demand.
+type failCommit struct{ recorder }
+
+func (f *failCommit) Begin(ctx context.Context, t importer.Target) (importer.Load, error) {
+	ld, _ := f.recorder.Begin(ctx, t)
+	return failCommitLoad{ld}, nil
+}
+
+type failCommitLoad struct{ importer.Load }
+
+func (failCommitLoad) Commit(context.Context) error { return errors.New("disk full") }
+
+// A file whose Commit failed is left where it is.
+func TestAfterImportNotAfterAFailedCommit(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "good.sql", []byte(smallDump))
+	p := &importer.Pipeline{Source: source.Dir(dir), Sink: &failCommit{}, AfterImport: &importer.AfterImport{Action: importer.Delete}}
+	rep, err := p.Run(context.Background())
+	var ie *importer.Error
+	if !errors.As(err, &ie) || ie.Stage != importer.StageCommit || rep.Failed != 1 {
+		t.Fatalf("%v: %v", statuses(rep), err)
+	}
+	if diff := cmp.Diff([]string{"good.sql"}, files(t, dir)); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+}

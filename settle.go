@@ -12,7 +12,7 @@ import (
 // DefaultIgnore are the base names that [Settle] leaves out when its Ignore
 // is nil: the names uploaders and editors give files being written, and
 // hidden files.
-var DefaultIgnore = []string{"*.part", "*.tmp", "*.partial", "*.filepart", ".*", "~*", "*~"}
+var DefaultIgnore = []string{"*.part", "*.partial", "*.filepart", "*.tmp", ".*", "*~"}
 
 // Settle decides when a listed file is whole: a partner's upload that is
 // still being written must not be imported half-written. It uses only
