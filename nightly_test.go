@@ -25,11 +25,12 @@ import (
 	"github.com/dumpline/importer/sqlparse"
 )
 
-// corpusDump returns a dump of the sample corpus, uncompressed, wherever
-// the checkout keeps it.
+// corpusDump returns a dump of the sample corpus (testdata/corpus, or the
+// gzipped copies sqlparse/testdata/corpus held before), uncompressed.
 func corpusDump(t testing.TB, name string) []byte {
 	t.Helper()
-	for _, p := range []string{"testdata/corpus/" + name, "testdata/corpus/" + name + ".gz", "sqlparse/testdata/corpus/" + name + ".gz"} {
+	dialect, file, _ := strings.Cut(name, "-") // "mysql-countries.sql": testdata/corpus/mysql/countries.sql
+	for _, p := range []string{"testdata/corpus/" + dialect + "/" + file, "sqlparse/testdata/corpus/" + name + ".gz"} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			continue
