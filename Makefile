@@ -58,10 +58,16 @@ portable:
 	done
 
 # A few seconds of each fuzz target (the seeds always run in `unit`).
+# Go's fuzz coordinator counts executions when a worker reports back. While a
+# worker minimizes a new interesting input (up to -fuzzminimizetime, 60s by
+# default, for each such input; no new fuzzing is handed out meanwhile) the
+# lines repeat the same count at "0/sec", sometimes for minutes; the line
+# printed before the targets says so, so that the pause does not pass for a hang.
 fuzz-short:
+	@echo "fuzz: lines at 0/sec mean a worker is minimizing a new input (up to a minute each), not a hang; each target ends with PASS"
 	@$(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read pkg dir; do \
 	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/func //'); do \
-	    echo "fuzz $$pkg $$f for $(FUZZTIME)"; \
+	    echo "fuzz $$pkg $$f for $(FUZZTIME): builds, replays the seed corpus, then fuzzes"; \
 	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/dumpline/importer/internal/testdb"
 	"github.com/dumpline/importer/sqlparse"
 )
 
@@ -55,12 +56,9 @@ func countTables(t *testing.T, r io.Reader) (map[string]int64, int64) {
 // through readers that return tiny, odd and random chunks: statements and
 // rows per table must not depend on where reads end.
 func TestParserIgnoresReadBoundaries(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("..", "shared", "corpus", "*", "*"))
-	if len(files) == 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("../shared/corpus not found")
-		}
-		t.Skip("../shared/corpus not found beside the checkout")
+	files, err := filepath.Glob(filepath.Join(testdb.CorpusDir(t), "*", "*"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no sample dumps in the corpus: %v", err)
 	}
 	for _, f := range files {
 		if filepath.Ext(f) == ".md" {

@@ -207,7 +207,7 @@ func (r *run) commit(ctx context.Context, fr *fileRun, ld Load) error {
 	fr.sinkTime += time.Since(t0)
 	fr.mu.Unlock()
 	if err != nil {
-		return &Error{Stage: StageCommit, File: fr.f.Name, Err: err}
+		return locate(err, StageCommit, fr.f.Name, "")
 	}
 	return nil
 }
@@ -355,6 +355,11 @@ func (r *run) exec(ctx context.Context, fr *fileRun, er *entryRun, ld Load, st *
 			// A syntax error inside the rows: the parser's position is exact.
 			return err
 		}
+		var serr *StatementError
+		if errors.As(err, &serr) {
+			// An earlier statement's row, batched with this statement's.
+			return &Error{Stage: StageLoad, File: fr.f.Name, Entry: er.name, Line: serr.Line, Offset: serr.Offset, Statement: serr.Statement, Table: serr.Table, Err: serr.Err}
+		}
 		return &Error{Stage: StageLoad, File: fr.f.Name, Entry: er.name, Line: st.Line, Offset: st.Offset, Statement: st.Num, Table: st.Table, Err: err}
 	}
 	return nil
@@ -383,7 +388,10 @@ func locate(err error, stage Stage, file, entry string) error {
 	e := &Error{Stage: stage, File: file, Entry: entry, Err: err}
 	var pe *sqlparse.Error
 	var ae *archive.Error
+	var se *StatementError
 	switch {
+	case errors.As(err, &se):
+		e.Line, e.Offset, e.Statement, e.Table, e.Err = se.Line, se.Offset, se.Statement, se.Table, se.Err
 	case errors.As(err, &ae):
 		e.Stage = StageExtract
 		if e.Entry == "" {

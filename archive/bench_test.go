@@ -24,9 +24,9 @@ import (
 
 // Benchmark inputs are generated once and cached under
 // os.TempDir()/dumpline-archive-bench (never in the repository): the SQL
-// dumps of the shared corpus ($DUMPLINE_CORPUS, default ../shared/corpus beside the checkout,
-// else testdata) concatenated and repeated to benchSize bytes (about 11 MB
-// of distinct text, more than any compression window used here), then
+// dumps of the corpus ($DUMPLINE_CORPUS, default the repository's
+// testdata/corpus) concatenated and repeated to benchSize bytes (about
+// 11 MB of distinct text, more than any compression window used here), then
 // compressed by the real tools: Info-ZIP zip -6, gzip -6, zstd -3, 7-Zip.
 const benchSize = 210 << 20
 
@@ -62,7 +62,7 @@ func benchSQL(b *testing.B) string {
 		var corpus []byte
 		root := os.Getenv("DUMPLINE_CORPUS")
 		if root == "" {
-			root = filepath.Join("..", "..", "shared", "corpus") // beside the checkout
+			root = corpusRoot
 		}
 		var files []string
 		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
@@ -72,9 +72,7 @@ func benchSQL(b *testing.B) string {
 			return nil
 		})
 		if len(files) == 0 {
-			for _, n := range corpusFiles {
-				files = append(files, filepath.Join("testdata", n))
-			}
+			b.Fatalf("no sample dumps in %s", root)
 		}
 		slices.Sort(files)
 		for _, f := range files {

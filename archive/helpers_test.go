@@ -15,12 +15,22 @@ import (
 	"github.com/dumpline/importer/archive"
 )
 
-// corpusFiles are the SQL dumps in testdata (copied from the shared corpus).
+// corpusFiles are the sample dumps of the repository's testdata/corpus
+// that the tests pack, by file name; corpusFolder says which folder of the
+// corpus holds each.
 var corpusFiles = []string{"regions.sql", "employees-schema.sql", "pagila-insert-data.sql", "countries.sql", "chinook.sql"}
+
+var corpusFolder = map[string]string{
+	"regions.sql": "mysql", "employees-schema.sql": "mysql", "pagila-insert-data.sql": "postgres",
+	"countries.sql": "mysql", "chinook.sql": "mysql",
+}
+
+// corpusRoot is the repository's folder of sample dumps.
+var corpusRoot = filepath.Join("..", "testdata", "corpus")
 
 func readCorpus(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
+	b, err := os.ReadFile(filepath.Join(corpusRoot, corpusFolder[name], name))
 	if err != nil {
 		t.Fatal(err)
 	}

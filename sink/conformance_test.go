@@ -18,15 +18,15 @@ import (
 // sqliteHarness reads the database back through a connection of its own,
 // as any reader of the file would.
 type sqliteHarness struct {
-	path string
-	s    *sink.SQLite
+	dir string
+	s   *sink.SQLite
 }
 
 func (h *sqliteHarness) Sink() importer.Sink       { return h.s }
 func (h *sqliteHarness) Dialect() sqlparse.Dialect { return sqlparse.SQLite }
 
 func (h *sqliteHarness) Rows(ctx context.Context, t importer.Target, table string) ([]importertest.Row, error) {
-	db, err := sql.Open("sqlite", "file:"+h.path+"?_pragma=busy_timeout(10000)")
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(h.dir, t.Name)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return nil, err
 	}
@@ -80,10 +80,19 @@ func (h *sqliteHarness) Rows(ctx context.Context, t importer.Target, table strin
 
 func TestSQLiteConformance(t *testing.T) {
 	importertest.RunSinkTests(t, func(t *testing.T) importertest.Harness {
-		path := filepath.Join(t.TempDir(), "target.db")
-		s := sink.NewSQLite(path)
+		dir := t.TempDir()
+		s := sink.NewSQLite(filepath.Join(dir, "unused.db"))
 		t.Cleanup(func() { s.Close() })
-		return &sqliteHarness{path: path, s: s}
+		return &sqliteHarness{dir: dir, s: s}
+	})
+}
+
+func TestSQLiteAppendConformance(t *testing.T) {
+	importertest.RunSinkTests(t, func(t *testing.T) importertest.Harness {
+		dir := t.TempDir()
+		s := &sink.SQLite{Path: filepath.Join(dir, "unused.db"), Mode: sink.Append}
+		t.Cleanup(func() { s.Close() })
+		return &sqliteHarness{dir: dir, s: s}
 	})
 }
 

@@ -9,6 +9,8 @@ package sink
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sqlparse"
@@ -32,3 +34,41 @@ type funcLoad Func
 func (f funcLoad) Exec(ctx context.Context, st *sqlparse.Statement) error { return f(ctx, st) }
 func (f funcLoad) Commit(context.Context) error                           { return nil }
 func (f funcLoad) Abort(context.Context) error                            { return nil }
+
+// Mode says what a database sink's load does to its target; the zero value
+// is Replace.
+type Mode uint8
+
+const (
+	// Replace makes the target hold exactly the dump's objects and rows
+	// once the load commits, in one atomic switch; until then, and after a
+	// failure, readers see the old target, whole.
+	Replace Mode = iota
+	// Append adds the dump's objects and rows to the target in one
+	// transaction: after a failure the target is as it was.
+	Append
+	// Recreate drops the target and loads the dump in its place: the fast,
+	// non-atomic reload. Readers may see an empty or partial target, and a
+	// failure leaves it so.
+	Recreate
+)
+
+var modeNames = [...]string{Replace: "replace", Append: "append", Recreate: "recreate"}
+
+// String returns the mode's name.
+func (m Mode) String() string {
+	if int(m) < len(modeNames) {
+		return modeNames[m]
+	}
+	return "Mode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// ParseMode returns the Mode called s ("replace", "append" or "recreate").
+func ParseMode(s string) (Mode, error) {
+	for m, n := range modeNames {
+		if s == n {
+			return Mode(m), nil
+		}
+	}
+	return 0, fmt.Errorf("sink: unknown mode %q (want replace, append or recreate)", s)
+}

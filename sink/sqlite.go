@@ -1,280 +1,261 @@
 package sink
 
 import (
-	"bytes"
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
+	"os"
+	"path/filepath"
 	"sync"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/dumpline/importer"
-	"github.com/dumpline/importer/sqlparse"
 )
 
 // SQLite loads SQLite-dialect dumps (the sqlite3 shell's .dump and the like)
-// into a SQLite database through modernc.org/sqlite, which needs no cgo.
+// into a SQLite database file through modernc.org/sqlite, which needs no cgo.
 //
-// Each file is loaded in one transaction: readers of the database see all of
-// it after Commit or, after a failure, none of it. Rows are inserted through
-// prepared statements bound with the decoded values, never by pasting text.
-// Transaction control statements in the dump (BEGIN, COMMIT) are skipped and
-// counted, since the sink owns the transaction. Files are loaded one at a
-// time: Begin waits until the previous load has ended.
+// In the default mode, [Replace], each file's load builds a new database
+// file beside the target, with the pragmas of a bulk build (no journal, no
+// sync until the end, an exclusive lock), and Commit switches it in by an
+// atomic rename after syncing it and its folder: readers that have the old
+// file open keep reading it, new ones open the new one, and a failed load
+// leaves the old file untouched. A file being built holds an advisory lock
+// (flock) for its run's lifetime; Begin removes the unlocked ones that a
+// crashed run left behind (".NAME.dumpline-*.tmp"). A target with a
+// non-empty write-ahead log ("-wal") is refused, since the log would be
+// applied to the new file. [Append] loads into the existing file in one
+// transaction; [Recreate] removes the target and builds in its place.
+//
+// Rows are inserted through prepared statements of up to 256 rows each,
+// bound with the decoded values, never by pasting text; rows holding an
+// expression (a function call) are inserted one by one with the expression
+// kept as written. Transaction control statements in the dump (BEGIN,
+// COMMIT) are skipped and counted, since the sink owns the transaction.
+// Files are loaded one at a time: Begin waits until the previous load has
+// ended.
 type SQLite struct {
 	// Path is the database file, created if missing. Ignored when DB is set.
+	// A load whose [importer.Target] has a Name (from [importer.Pipeline].Route)
+	// goes to the file of that name in Path's folder instead: a plain file
+	// name, without a path separator.
 	Path string
-	// DB, when not nil, is the database to load into; the sink does not close it.
+	// DB, when not nil, is the database to load into, in [Append] mode
+	// only (Begin fails in the others); the sink does not close it.
 	DB *sql.DB
+	// Mode is what a load does to the file; the zero value is [Replace].
+	Mode Mode
 
-	mu   sync.Mutex
-	db   *sql.DB
-	own  bool
-	sem  chan struct{}
-	init error
+	mu  sync.Mutex
+	dbs map[string]*sql.DB // of Append mode, by path, when the sink opened them
+	sem chan struct{}
 }
 
 var _ importer.Sink = (*SQLite)(nil)
 
-// NewSQLite returns a sink loading into the database file path.
+// NewSQLite returns a sink loading into the database file path in
+// [Replace] mode.
 func NewSQLite(path string) *SQLite { return &SQLite{Path: path} }
 
-func (s *SQLite) open() (*sql.DB, error) {
+// buildPragmas are the settings of a file being built from scratch: nothing
+// of it matters until the rename, so no sync (the file is synced once,
+// before the rename) and the journal in memory, where it stays small, since
+// SQLite journals no page of a new file (it is kept so that a failed
+// statement is rolled back and the row that failed can be found); 32 MiB of
+// page cache.
+const buildPragmas = "?_pragma=journal_mode(MEMORY)&_pragma=synchronous(OFF)&_pragma=locking_mode(EXCLUSIVE)" +
+	"&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)"
+
+func (s *SQLite) start() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.db != nil || s.init != nil {
-		return s.db, s.init
+	if s.sem == nil {
+		s.sem = make(chan struct{}, 1)
 	}
-	s.sem = make(chan struct{}, 1)
+}
+
+// open returns the database handle of Append mode for path.
+func (s *SQLite) open(path string) (*sql.DB, error) {
 	if s.DB != nil {
-		s.db = s.DB
-		return s.db, nil
+		return s.DB, nil
 	}
-	if s.Path == "" {
-		s.init = errors.New("sink: SQLite.Path is empty")
-		return nil, s.init
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if db := s.dbs[path]; db != nil {
+		return db, nil
 	}
-	db, err := sql.Open("sqlite", "file:"+s.Path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
 	if err != nil {
-		s.init = fmt.Errorf("sink: open sqlite %s: %w", s.Path, err)
-		return nil, s.init
+		return nil, fmt.Errorf("sink: open sqlite %s: %w", path, err)
 	}
-	s.db, s.own = db, true
+	if s.dbs == nil {
+		s.dbs = map[string]*sql.DB{}
+	}
+	s.dbs[path] = db
 	return db, nil
 }
 
-// Close closes the database if the sink opened it.
+// Close closes the databases the sink opened.
 func (s *SQLite) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.own && s.db != nil {
-		err := s.db.Close()
-		s.db, s.own = nil, false
-		return err
+	var errs []error
+	for p, db := range s.dbs {
+		errs = append(errs, db.Close())
+		delete(s.dbs, p)
 	}
-	return nil
+	return errors.Join(errs...)
+}
+
+// path returns the file a load into t goes to.
+func (s *SQLite) path(t importer.Target) (string, error) {
+	if t.Name == "" {
+		return s.Path, nil
+	}
+	if t.Name != filepath.Base(t.Name) || t.Name == "." || t.Name == ".." {
+		return "", fmt.Errorf("sink: sqlite target %q is not a plain file name", t.Name)
+	}
+	return filepath.Join(filepath.Dir(s.Path), t.Name), nil
 }
 
 // Begin implements importer.Sink: it waits for any other load to end, then
-// starts a transaction.
+// starts the load in the sink's mode.
 func (s *SQLite) Begin(ctx context.Context, t importer.Target) (importer.Load, error) {
-	db, err := s.open()
+	switch {
+	case s.DB == nil && s.Path == "":
+		return nil, errors.New("sink: SQLite.Path is empty")
+	case s.DB != nil && s.Mode != Append:
+		return nil, fmt.Errorf("sink: a SQLite sink given a DB loads in append mode only, not %v", s.Mode)
+	case s.Mode > Recreate:
+		return nil, fmt.Errorf("sink: unknown mode %v", s.Mode)
+	}
+	path, err := s.path(t)
 	if err != nil {
 		return nil, err
 	}
+	if dir := filepath.Dir(path); s.DB == nil {
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			return nil, fmt.Errorf("sink: sqlite: the folder of %s does not exist", path)
+		}
+	}
+	s.start()
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	conn, err := db.Conn(ctx)
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "BEGIN IMMEDIATE")
-		if err != nil {
-			conn.Close()
-		}
-	}
+	l, err := s.begin(ctx, path)
 	if err != nil {
 		<-s.sem
-		return nil, fmt.Errorf("sink: sqlite begin: %w", err)
+		return nil, err
 	}
-	return &sqliteLoad{s: s, conn: conn, stmts: map[string]*sql.Stmt{}}, nil
+	return l, nil
 }
 
-type sqliteLoad struct {
-	s     *SQLite
-	conn  *sql.Conn
-	stmts map[string]*sql.Stmt // prepared INSERTs by text
-	args  []any
-	sql   bytes.Buffer
-	done  bool
-}
-
-func (l *sqliteLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
-	if st.Dialect != sqlparse.SQLite {
-		return fmt.Errorf("sink: the sqlite sink loads sqlite dumps; this one is %s (cross-dialect loading is not built yet)", st.Dialect)
-	}
-	switch st.Kind {
-	case sqlparse.Meta:
-		return importer.Skip("client command")
-	case sqlparse.Insert:
-		return l.insert(ctx, st)
-	case sqlparse.Copy:
-		return fmt.Errorf("sink: sqlite cannot load COPY data")
-	}
-	if isTxControl(st.Text) {
-		return importer.Skip("transaction control (the sink loads each file in one transaction)")
-	}
-	_, err := l.conn.ExecContext(ctx, string(st.Text))
-	return err
-}
-
-// isTxControl reports whether text is BEGIN [TRANSACTION], COMMIT, END or ROLLBACK.
-func isTxControl(text []byte) bool {
-	f := strings.Fields(strings.ToUpper(string(bytes.TrimSpace(text[:min(len(text), 40)]))))
-	if len(f) == 0 {
-		return false
-	}
-	switch f[0] {
-	case "BEGIN", "COMMIT", "END":
-		return len(f) == 1 || (len(f) == 2 && f[1] == "TRANSACTION")
-	case "ROLLBACK":
-		return len(f) == 1
-	}
-	return false
-}
-
-func (l *sqliteLoad) insert(ctx context.Context, st *sqlparse.Statement) error {
-	// A trailer known before the rows ("ON CONFLICT DO NOTHING") is applied
-	// to every row; one that only shows after the rows of a long statement
-	// cannot be, and fails the load rather than be dropped.
-	trailer := string(st.Trailer)
-	for row, err := range sqlparse.Rows(st.Rows) {
+func (s *SQLite) begin(ctx context.Context, target string) (*sqliteLoad, error) {
+	l := &sqliteLoad{s: s, mode: s.Mode, target: target, stmts: map[stmtKey]*sql.Stmt{}}
+	switch s.Mode {
+	case Append:
+		db, err := s.open(target)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := l.insertRow(ctx, st.Text, row, trailer); err != nil {
-			return err
+		l.db = db
+		if err := l.startTx(ctx, "BEGIN IMMEDIATE"); err != nil {
+			return nil, fmt.Errorf("sink: sqlite begin: %w", err)
 		}
+		return l, nil
+	case Recreate:
+		for _, suffix := range []string{"", "-journal", "-wal", "-shm"} {
+			if err := os.Remove(target + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("sink: sqlite recreate: %w", err)
+			}
+		}
+		l.path = target
+	default: // Replace
+		if err := checkNoWAL(target); err != nil {
+			return nil, err
+		}
+		removeLeftovers(target)
+		var id [6]byte
+		rand.Read(id[:])
+		l.path = filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+".dumpline-"+hex.EncodeToString(id[:])+".tmp")
+		f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("sink: sqlite replace: %w", err)
+		}
+		if err := lockFile(f); err != nil {
+			f.Close()
+			os.Remove(l.path)
+			return nil, fmt.Errorf("sink: sqlite replace: lock %s: %w", l.path, err)
+		}
+		l.lock = f
 	}
-	if string(st.Trailer) != trailer {
-		return fmt.Errorf("sink: sqlite cannot apply %q to rows already inserted", st.Trailer)
+	db, err := sql.Open("sqlite", "file:"+l.path+buildPragmas)
+	if err == nil {
+		db.SetMaxOpenConns(1)
+		l.db, l.ownDB = db, true
+		err = l.startTx(ctx, "BEGIN")
+	}
+	if err != nil {
+		l.cleanup()
+		return nil, fmt.Errorf("sink: sqlite %v: %w", s.Mode, err)
+	}
+	return l, nil
+}
+
+// checkNoWAL refuses a target whose write-ahead log holds frames: renaming
+// a new file over the target would have SQLite apply them to it.
+func checkNoWAL(path string) error {
+	if fi, err := os.Stat(path + "-wal"); err == nil && fi.Size() > 0 {
+		return fmt.Errorf("sink: sqlite replace: %s-wal holds a write-ahead log (the target is in WAL mode and in use): checkpoint it, or load in append mode", path)
 	}
 	return nil
 }
 
-func (l *sqliteLoad) insertRow(ctx context.Context, head []byte, row []sqlparse.Value, trailer string) error {
-	// The statement's own head ("INSERT INTO "t" VALUES") keeps the dump's
-	// quoting and column list; values become parameters, except expressions,
-	// which SQLite must evaluate and are kept as written.
-	l.sql.Reset()
-	l.sql.Write(head)
-	l.sql.WriteString("(")
-	l.args = l.args[:0]
-	exprs := false
-	for i, v := range row {
-		if i > 0 {
-			l.sql.WriteByte(',')
-		}
-		switch v.Kind {
-		case sqlparse.Expr:
-			l.sql.Write(v.Raw)
-			exprs = true
-			continue
-		case sqlparse.Default:
-			return errors.New("sink: sqlite has no DEFAULT in VALUES")
-		}
-		l.sql.WriteByte('?')
-		a, err := sqliteArg(v)
+// removeLeftovers removes the files that runs building a replacement of
+// path left behind when they crashed: those no live run holds locked.
+func removeLeftovers(path string) {
+	old, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+globEscape(filepath.Base(path))+".dumpline-*.tmp"))
+	for _, name := range old {
+		f, err := os.OpenFile(name, os.O_RDWR, 0)
 		if err != nil {
-			return err
+			continue
 		}
-		l.args = append(l.args, a)
+		if tryLockFile(f) {
+			os.Remove(name)
+			os.Remove(name + "-journal")
+		}
+		f.Close()
 	}
-	l.sql.WriteString(")")
-	if trailer != "" {
-		l.sql.WriteByte(' ')
-		l.sql.WriteString(trailer)
+}
+
+// globEscape escapes the pattern characters of a file name.
+func globEscape(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '*', '?', '[', '\\':
+			b = append(b, '\\')
+		}
+		b = append(b, s[i])
 	}
-	if exprs {
-		_, err := l.conn.ExecContext(ctx, l.sql.String(), l.args...)
+	return string(b)
+}
+
+// syncPath fsyncs a file or a folder.
+func syncPath(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
 		return err
 	}
-	stmt := l.stmts[string(l.sql.Bytes())]
-	if stmt == nil {
-		var err error
-		stmt, err = l.conn.PrepareContext(ctx, l.sql.String())
-		if err != nil {
-			return err
-		}
-		l.stmts[l.sql.String()] = stmt
-	}
-	_, err := stmt.ExecContext(ctx, l.args...)
-	return err
-}
-
-// sqliteArg converts a decoded value to the Go value that SQLite stores with
-// the type its literal would have had.
-func sqliteArg(v sqlparse.Value) (any, error) {
-	switch v.Kind {
-	case sqlparse.Null:
-		return nil, nil
-	case sqlparse.Int:
-		if n, err := strconv.ParseInt(string(v.Raw), 10, 64); err == nil {
-			return n, nil
-		}
-		// Like SQLite itself, an integer literal too wide for 64 bits is a REAL.
-		f, err := strconv.ParseFloat(string(v.Raw), 64)
-		if err != nil {
-			return nil, fmt.Errorf("sink: bad integer %q", v.Raw)
-		}
-		return f, nil
-	case sqlparse.Number:
-		f, err := strconv.ParseFloat(string(v.Raw), 64)
-		if err != nil {
-			return nil, fmt.Errorf("sink: bad number %q", v.Raw)
-		}
-		return f, nil
-	case sqlparse.String:
-		return string(v.Raw), nil
-	case sqlparse.Binary:
-		return v.Raw, nil
-	case sqlparse.Bool:
-		if len(v.Raw) == 1 && v.Raw[0] == '1' {
-			return int64(1), nil
-		}
-		return int64(0), nil
-	}
-	return nil, fmt.Errorf("sink: cannot bind a %s value", v.Kind)
-}
-
-func (l *sqliteLoad) end(ctx context.Context, verb string) error {
-	if l.done {
-		return nil
-	}
-	l.done = true
-	for _, st := range l.stmts {
-		st.Close()
-	}
-	_, err := l.conn.ExecContext(ctx, verb)
-	if err != nil && verb == "COMMIT" {
-		// A failed COMMIT leaves the transaction open: end it before the
-		// connection goes back to the pool.
-		l.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-	}
-	if cerr := l.conn.Close(); err == nil {
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	<-l.s.sem
-	if err != nil {
-		return fmt.Errorf("sink: sqlite %s: %w", strings.ToLower(verb), err)
-	}
-	return nil
+	return err
 }
-
-func (l *sqliteLoad) Commit(ctx context.Context) error { return l.end(ctx, "COMMIT") }
-func (l *sqliteLoad) Abort(ctx context.Context) error  { return l.end(ctx, "ROLLBACK") }

@@ -18,7 +18,12 @@ import (
 
 func load(t *testing.T, db string, dump string) (*importer.Report, error) {
 	t.Helper()
-	s := sink.NewSQLite(db)
+	return loadMode(t, db, dump, sink.Append)
+}
+
+func loadMode(t *testing.T, db string, dump string, mode sink.Mode) (*importer.Report, error) {
+	t.Helper()
+	s := &sink.SQLite{Path: db, Mode: mode}
 	defer s.Close()
 	p := &importer.Pipeline{Source: &source.FS{FS: fstest.MapFS{"d.sql": {Data: []byte(dump)}}}, Sink: s, Dialect: sqlparse.SQLite}
 	return p.Run(context.Background())

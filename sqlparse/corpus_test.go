@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// corpusRows holds the rows per table of each corpus file (testdata/corpus
-// holds gzipped byte-exact copies of /work/shared/corpus). The numbers were
+// corpusRows holds the rows per table of each sample dump of the
+// repository's testdata/corpus, keyed folder-file. The numbers were
 // checked independently of this package: the MySQL files by loading them
 // into a real MariaDB 10.11 server with the mariadb client and counting rows
 // (sakila's film_text, filled by a trigger, is left out); the SQLite files

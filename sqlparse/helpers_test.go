@@ -5,7 +5,6 @@ package sqlparse
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
 	"iter"
@@ -33,28 +32,21 @@ func statementsOf(rd *Reader) iter.Seq2[*Statement, error] {
 
 var corpusDialect = map[string]Dialect{"mysql": MySQL, "postgres": Postgres, "sqlite": SQLite}
 
-// corpus returns the decompressed corpus files by name.
+// corpus returns the sample dumps of the repository's testdata/corpus,
+// keyed "folder-file" (e.g. "mysql-sakila-data.sql").
 func corpus(t testing.TB) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob("testdata/corpus/*.gz")
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "corpus", "*", "*"))
 	if err != nil || len(files) == 0 {
-		t.Fatalf("no corpus in testdata/corpus: %v", err)
+		t.Fatalf("no sample dumps in ../testdata/corpus: %v", err)
 	}
 	m := map[string][]byte{}
 	for _, f := range files {
-		z, err := os.ReadFile(f)
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		zr, err := gzip.NewReader(bytes.NewReader(z))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(zr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m[strings.TrimSuffix(filepath.Base(f), ".gz")] = b
+		m[filepath.Base(filepath.Dir(f))+"-"+filepath.Base(f)] = b
 	}
 	return m
 }

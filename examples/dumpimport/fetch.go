@@ -17,15 +17,16 @@ import (
 	"github.com/dumpline/importer/source/remote"
 )
 
-// selected lists src and keeps the files the patterns select.
-func selected(ctx context.Context, src importer.Source, patterns []string) ([]source.File, error) {
+// selected lists src and keeps the files the patterns select. When none
+// is, it says so on log, with the names it saw, and returns the message.
+func selected(ctx context.Context, src importer.Source, patterns []string, log io.Writer) ([]source.File, string, error) {
 	m, err := source.NewMatcher(patterns...)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	all, err := src.List(ctx)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	var out []source.File
 	for _, f := range all {
@@ -33,7 +34,12 @@ func selected(ctx context.Context, src importer.Source, patterns []string) ([]so
 			out = append(out, f)
 		}
 	}
-	return out, nil
+	if len(out) > 0 {
+		return out, "", nil
+	}
+	msg := noMatch(patterns, all)
+	fmt.Fprintln(log, "dumpimport:", msg)
+	return nil, msg, nil
 }
 
 type listed struct {
@@ -44,10 +50,14 @@ type listed struct {
 }
 
 // list prints the selected files and whether load would import them.
-func list(ctx context.Context, src importer.Source, patterns []string, state importer.State, asJSON bool, w io.Writer) error {
-	files, err := selected(ctx, src, patterns)
+func list(ctx context.Context, src importer.Source, patterns []string, state importer.State, asJSON bool, w, log io.Writer) error {
+	files, warning, err := selected(ctx, src, patterns, log)
 	if err != nil {
 		return err
+	}
+	warnings := []string{}
+	if warning != "" {
+		warnings = append(warnings, warning)
 	}
 	out := []listed{}
 	for _, f := range files {
@@ -64,7 +74,7 @@ func list(ctx context.Context, src importer.Source, patterns []string, state imp
 		out = append(out, l)
 	}
 	if asJSON {
-		return json.NewEncoder(w).Encode(map[string]any{"files": out})
+		return json.NewEncoder(w).Encode(map[string]any{"files": out, "warnings": warnings})
 	}
 	tw := tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "name\tsize\tmodified\twould")
@@ -77,7 +87,7 @@ func list(ctx context.Context, src importer.Source, patterns []string, state imp
 // fetch downloads the selected files into dir, or with extract writes
 // their entries there.
 func fetch(ctx context.Context, src importer.Source, patterns []string, ex *archive.Extractor, extract bool, dir string, quiet bool, log io.Writer) error {
-	files, err := selected(ctx, src, patterns)
+	files, _, err := selected(ctx, src, patterns, log)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,9 +24,14 @@ type nightlyOpts struct {
 	after     string
 }
 
-// nightlyFlags defines the flags on fs.
-func nightlyFlags(fs *flag.FlagSet) *nightlyOpts {
+// nightlyFlags defines the flags of an unattended run on fs, for the
+// commands that run the pipeline: parse and load (-after for load only,
+// as a dry run leaves the files alone).
+func nightlyFlags(fs *flag.FlagSet, cmd string) *nightlyOpts {
 	o := &nightlyOpts{}
+	if cmd != "parse" && cmd != "load" {
+		return o
+	}
 	fs.BoolVar(&o.keepGoing, "keep-going", false, "go on with the other files when one fails")
 	fs.BoolVar(&o.allow.Empty, "allow-empty", false, "accept a file without any statement")
 	fs.BoolVar(&o.allow.Unterminated, "allow-unterminated", false, "accept a last statement without its delimiter (never an INSERT)")
@@ -37,7 +41,9 @@ func nightlyFlags(fs *flag.FlagSet) *nightlyOpts {
 	fs.DurationVar(&o.settle, "settle", 0, "take a file only when its size and time are unchanged over this `interval` (or it has a marker)")
 	fs.Var(&o.markers, "marker", "marker file `suffix`: NAME is taken once NAME+suffix exists, e.g. .done (repeatable)")
 	fs.Var(&o.ignore, "ignore", "never take files whose base name matches `glob` (repeatable; default "+strings.Join(importer.DefaultIgnore, " ")+"; 'none' ignores nothing)")
-	fs.StringVar(&o.after, "after", "", "after each committed import (load only): move:`DIR`, rename:SUFFIX or delete")
+	if cmd == "load" {
+		fs.StringVar(&o.after, "after", "", "after each committed import: move:`DIR` (relative to SOURCE), rename:SUFFIX or delete")
+	}
 	return o
 }
 
@@ -88,9 +94,6 @@ func (o *nightlyOpts) apply(p *importer.Pipeline, parser *sqlparse.Parser) error
 	}
 	if a.Action != importer.Delete && arg == "" {
 		return fmt.Errorf("-after %s needs an argument", kind)
-	}
-	if p.Sink == nil {
-		return errors.New("-after applies to load only: a dry run leaves the files alone")
 	}
 	p.AfterImport = a
 	return nil

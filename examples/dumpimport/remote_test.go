@@ -33,7 +33,7 @@ func sftpDrop(t *testing.T) (string, []string) {
 		t.Fatal(err)
 	}
 	t.Setenv("DUMPIMPORT_TEST_PW", srv.Password)
-	return "sftp://" + srv.User + "@" + srv.Addr + "/", []string{"-known-hosts", kh, "-password-env", "DUMPIMPORT_TEST_PW", "-quiet"}
+	return "sftp://" + srv.User + "@" + srv.Addr + "/", []string{"-known-hosts", kh, "-password-env", "DUMPIMPORT_TEST_PW"}
 }
 
 func TestRemoteListFetchParse(t *testing.T) {
@@ -52,7 +52,7 @@ func TestRemoteListFetchParse(t *testing.T) {
 
 	dir := t.TempDir()
 	stdout.Reset()
-	args = append(append([]string{"fetch", "-pattern", "*.zip"}, flags...), url, dir)
+	args = append(append([]string{"fetch", "-quiet", "-pattern", "*.zip"}, flags...), url, dir)
 	if code := run(ctx, args, &stdout, &stderr); code != 0 {
 		t.Fatalf("fetch: exit %d: %s", code, stderr.String())
 	}
@@ -63,7 +63,7 @@ func TestRemoteListFetchParse(t *testing.T) {
 	}
 
 	stdout.Reset()
-	args = append(append([]string{"parse", "-json", "-pattern", "*.zip"}, flags...), url)
+	args = append(append([]string{"parse", "-json", "-quiet", "-pattern", "*.zip"}, flags...), url)
 	if code := run(ctx, args, &stdout, &stderr); code != 0 {
 		t.Fatalf("parse: exit %d: %s", code, stderr.String())
 	}

@@ -1,7 +1,7 @@
 // Package oracle holds tests that check the dumpimport tool and the import
 // pipeline against the real database programs. It has no code of its own.
 //
-//   - TestOracle: for every dump of the shared corpus, the rows per table
+//   - TestOracle: for every dump of the corpus (testdata/corpus), the rows per table
 //     that `dumpimport parse -json` reports equal the rows that the real
 //     client (mariadb, psql or sqlite3) loads from that file into a real
 //     server (internal/testdb), counted with COUNT(*) before and after.
@@ -16,7 +16,7 @@
 //     written by the real mariadb-dump (testdb.CachedSakilaDump).
 //
 // The tests build examples/dumpimport once per run with the go command. The
-// corpus is read from $DUMPLINE_CORPUS, or from ../shared/corpus beside the
-// repository (testdb.CorpusDir). Without the corpus, the servers or the
-// clients, the tests skip (and fail when CI=true).
+// corpus is the repository's testdata/corpus, or $DUMPLINE_CORPUS if set
+// (testdb.CorpusDir). Without the servers or the clients, the tests skip
+// (and fail when CI=true).
 package oracle

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// corpusDir returns the shared corpus folder (see testdb.CorpusDir).
+// corpusDir returns the corpus folder (see testdb.CorpusDir).
 func corpusDir(t testing.TB) string {
 	t.Helper()
 	return testdb.CorpusDir(t)

@@ -233,15 +233,15 @@ func CachedSakilaDump(tb testing.TB, minMB int64, dumpArgs ...string) *SakilaDum
 	return d
 }
 
-// CorpusDir returns the shared corpus folder: $DUMPLINE_CORPUS, or
-// ../shared/corpus beside the repository's root (the folder of go.mod,
-// found from the working directory up). A missing corpus skips the test
-// (fails it with CI=true).
+// CorpusDir returns the folder of sample dumps: $DUMPLINE_CORPUS if set,
+// else testdata/corpus in the repository's root (the folder of go.mod,
+// found from the working directory up). The corpus is part of the
+// repository, so a missing one fails the test.
 func CorpusDir(tb testing.TB) string {
 	tb.Helper()
 	dir, err := corpusDir()
 	if err != nil {
-		skipOrFatal(tb, err)
+		tb.Fatal(err)
 	}
 	return dir
 }
@@ -250,16 +250,26 @@ func corpusDir() (string, error) {
 	if d := os.Getenv("DUMPLINE_CORPUS"); d != "" {
 		return checkCorpus(d)
 	}
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	return checkCorpus(filepath.Join(root, "testdata", "corpus"))
+}
+
+// RepoRoot returns the repository's root: the nearest folder holding
+// go.mod, from the working directory up.
+func RepoRoot() (string, error) {
 	wd, err := os.Getwd()
 	if err != nil {
 		return "", fmt.Errorf("testdb: %w", err)
 	}
 	for d := wd; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-			return checkCorpus(filepath.Join(filepath.Dir(d), "shared", "corpus"))
+			return d, nil
 		}
 		if filepath.Dir(d) == d {
-			return "", fmt.Errorf("testdb: no go.mod above %s to find the corpus from (set DUMPLINE_CORPUS)", wd)
+			return "", fmt.Errorf("testdb: no go.mod above %s", wd)
 		}
 	}
 }

@@ -1,7 +1,9 @@
 package testdb_test
 
 import (
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -143,5 +145,53 @@ func TestWriteSakilaDump(t *testing.T) {
 	}
 	if !strings.Contains(d.Producer, "mariadb-dump") || !strings.Contains(d.Producer, "--skip-extended-insert") {
 		t.Errorf("Producer = %q", d.Producer)
+	}
+}
+
+// TestCorpusChecksums checks that every sample dump in the corpus is the
+// byte-exact copy that testdata/corpus/SHA256SUMS lists, and that the list
+// and the folder hold the same files.
+func TestCorpusChecksums(t *testing.T) {
+	root, err := testdb.RepoRoot() // the repository's copy, whatever DUMPLINE_CORPUS says
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "testdata", "corpus")
+	sums, err := os.ReadFile(filepath.Join(dir, "SHA256SUMS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(string(sums)), "\n") {
+		sum, name, ok := strings.Cut(line, "  ")
+		if !ok {
+			t.Fatalf("SHA256SUMS: malformed line %q", line)
+		}
+		want[name] = sum
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, f := range files {
+		rel, _ := filepath.Rel(dir, f)
+		rel = filepath.ToSlash(rel)
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, ok := want[rel]
+		if !ok {
+			t.Errorf("%s is not listed in SHA256SUMS", rel)
+			continue
+		}
+		seen++
+		if got := fmt.Sprintf("%x", sha256.Sum256(b)); got != sum {
+			t.Errorf("%s: sha256 %s, SHA256SUMS says %s (the samples must stay byte-exact)", rel, got, sum)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("SHA256SUMS lists %d files, the corpus holds %d of them", len(want), seen)
 	}
 }

@@ -23,6 +23,13 @@
 //     strings read back as they were written.
 //   - Concurrent: several files, each into a table of its own, loaded at
 //     once.
+//
+// Every load routes its file to the target named after it
+// ([importer.Pipeline].Route: the file name without ".sql", so
+// "conformance" for all the checks but Concurrent, "conf1" to "conf4" there):
+// a sink that keeps a target per name (a database, a schema, a file) loads
+// Concurrent's files side by side, one that ignores [importer.Target].Name
+// into one target. Rows is asked with the same Target.
 //   - Goroutines: no goroutine started by a load outlives it (goleak).
 //
 // A sink that keeps nothing a reader can see (a dry run, a sink that only
@@ -84,6 +91,15 @@ func RunSinkTests(t *testing.T, newHarness func(t *testing.T) Harness) {
 // reads, so that the loads go to one target.
 const fileName = "conformance.sql"
 
+// route names the target of a file: its name without ".sql".
+func route(f source.File) string { return strings.TrimSuffix(f.Name, ".sql") }
+
+// target is the Target a load of file goes to.
+func target(file string) importer.Target {
+	f := source.File{Name: file}
+	return importer.Target{File: f, Name: route(f)}
+}
+
 // check runs the loads of one check.
 type check struct {
 	t    *testing.T
@@ -98,7 +114,7 @@ func newCheck(t *testing.T, h Harness) *check {
 
 // run loads files through s, all at once.
 func (c *check) run(ctx context.Context, s importer.Sink, src *memSource) (*importer.Report, error) {
-	p := &importer.Pipeline{Source: src, Sink: s, Dialect: c.d, Concurrency: len(src.files)}
+	p := &importer.Pipeline{Source: src, Sink: s, Dialect: c.d, Concurrency: len(src.files), Route: route}
 	return p.Run(ctx)
 }
 
@@ -116,7 +132,7 @@ func (c *check) mustRun(src *memSource) *importer.Report {
 // and says how they differ, "" when they do not; ok is false when the sink
 // cannot be read back.
 func (c *check) differs(file, table string, kinds []kind, want []Row) (diff string, ok bool) {
-	got, err := c.h.Rows(context.Background(), importer.Target{File: source.File{Name: file}}, table)
+	got, err := c.h.Rows(context.Background(), target(file), table)
 	if errors.Is(err, errors.ErrUnsupported) {
 		return "", false
 	}

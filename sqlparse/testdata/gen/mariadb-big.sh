@@ -5,14 +5,15 @@
 #   SQLPARSE_BENCH_FILE=/tmp/big.sql go test -run '^$' -bench . ./sqlparse
 #
 # It starts a throw-away MariaDB server in a temporary directory, loads the
-# sakila and countries samples of /work/shared/corpus (or of $CORPUS), copies
-# every table `copies` times (default 70, about 270 MB of dump) into a
-# database `big`, dumps it with mariadb-dump and stops the server. The rows
-# are real sample data repeated; the producer is the real mariadb-dump.
+# sakila and countries samples of the repository's testdata/corpus (or of
+# $CORPUS), copies every table `copies` times (default 70, about 270 MB of
+# dump) into a database `big`, dumps it with mariadb-dump and stops the
+# server. The rows are real sample data repeated; the producer is the real
+# mariadb-dump.
 set -eu
 out=${1:?usage: mariadb-big.sh OUT.sql [copies]}
 copies=${2:-70}
-corpus=${CORPUS:-/work/shared/corpus}
+corpus=${CORPUS:-$(cd "$(dirname "$0")/../../.." && pwd)/testdata/corpus}
 dir=$(mktemp -d)
 trap 'kill $(cat "$dir/pid" 2>/dev/null) 2>/dev/null; sleep 2; rm -rf "$dir"' EXIT
 mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=normal --user="$(id -un)" >"$dir/install.log" 2>&1

@@ -44,9 +44,16 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("gendump", flag.ContinueOnError)
 	out := fs.String("o", "", "output file (required)")
 	sizeMB := fs.Int64("size", 200, "smallest dump size wanted, in MB")
-	corpus := fs.String("corpus", filepath.Join("..", "shared", "corpus"), "the shared corpus folder (the default works from the repository's root)")
+	corpus := fs.String("corpus", "", "the corpus `folder` (default: testdata/corpus of the repository around the working directory)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *corpus == "" {
+		root, err := testdb.RepoRoot()
+		if err != nil {
+			return err
+		}
+		*corpus = filepath.Join(root, "testdata", "corpus")
 	}
 	if *out == "" {
 		return errors.New("-o FILE is required")
