@@ -26,6 +26,18 @@
 //	-trust-on-first-use                   accept and record the key of a host not yet known
 //	-extract                              fetch: write the archives' entries, not the archives
 //
+// For an unattended run (parse and load; see nightly.go and the README's
+// "Running it every night"):
+//
+//	-keep-going                           go on with the other files when one fails
+//	-allow-empty, -allow-unterminated, -allow-missing-trailer, -allow-any-statement
+//	                                      relax a check that refuses what is not a whole dump
+//	-dialect-force                        read in -dialect even when the dump's header names another
+//	-settle DURATION                      take a file only when unchanged over DURATION (or marked)
+//	-marker SUFFIX                        NAME is whole once NAME+SUFFIX exists (repeatable)
+//	-ignore GLOB                          never take these names (default *.part *.tmp .* …; none)
+//	-after move:DIR|rename:SUFFIX|delete  load: what to do with a file once committed
+//
 // The state of a local SOURCE is keyed by its absolute path, so a relative
 // and an absolute spelling of one file are the same file. When the patterns
 // select no file, a warning on stderr (and in the JSON's "warnings") names
