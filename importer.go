@@ -210,14 +210,32 @@ type Pipeline struct {
 	// ProgressInterval is how often progress events are sent while files
 	// are imported. Zero means 250ms.
 	ProgressInterval time.Duration
+	// KeepGoing goes on with the other files when one fails: the files of
+	// a drop are independent, each its own load, so one bad file need not
+	// cost the night's others. Without it Run stops at the first failure.
+	KeepGoing bool
+	// Settle decides when a listed file is whole, so that an upload still
+	// being written is left for a later run. Nil is the zero [Settle]:
+	// the names of [DefaultIgnore] are ignored and every other file is
+	// taken at once.
+	Settle *Settle
+	// AfterImport moves, renames or deletes each file once its load was
+	// committed. Nil leaves the files in place. Run fails at its start
+	// when the Source cannot do the action (see [Renamer], [Remover]).
+	AfterImport *AfterImport
 }
 
-// Run imports every selected file and returns a report of what it did. It
-// stops at the first failure: the failing file's load is aborted, files
-// already committed stay committed, and the error is returned along with
-// the report. The error is an [*Error] or, when the load's Abort failed as
-// well, the two joined (errors.As finds the failure's *Error first). Run
-// returns only after every goroutine it started has exited.
+// Run imports every selected file and returns a report of what it did,
+// which lists every selected file with its [FileStatus]. A failing file's
+// load is aborted; files already committed stay committed. Without
+// [Pipeline].KeepGoing, Run stops at the first failure: the loads of the
+// files in progress are aborted ([Cancelled]) and the others are not
+// started ([NotStarted]). With it, every file is tried. The error is
+// returned along with the report: an [*Error] or, when the load's Abort
+// failed as well, the two joined (errors.As finds the failure's *Error
+// first); when several files failed, their errors joined, in the order
+// they failed ([Report].Errors lists them one by one). Run returns only
+// after every goroutine it started has exited.
 func (p *Pipeline) Run(ctx context.Context) (*Report, error) {
 	r := &run{p: p, report: &Report{Started: time.Now(), Counts: Counts{Stats: sqlparse.Stats{Tables: map[string]int64{}}}}}
 	err := r.run(ctx)
@@ -225,7 +243,12 @@ func (p *Pipeline) Run(ctx context.Context) (*Report, error) {
 	r.report.Finished = time.Now()
 	r.report.Durations.Total = r.report.Finished.Sub(r.report.Started)
 	if err != nil {
-		r.report.Errors = append(r.report.Errors, err)
+		r.failures = append(r.failures, err)
+	}
+	r.report.Errors = r.failures
+	err = errors.Join(r.failures...)
+	if len(r.failures) == 1 {
+		err = r.failures[0]
 	}
 	r.track(Event{Kind: RunFinished, Err: err})
 	return r.report, err
@@ -235,15 +258,20 @@ type run struct {
 	p      *Pipeline
 	report *Report
 
-	mu       sync.Mutex // guards report and active
+	mu       sync.Mutex // guards report, active and failures
 	active   []*fileRun
+	failures []error
 	matcher  *source.Matcher
+	markers  map[string]string // file -> its marker file
 	extract  Extractor
 	parser   Parser
 	sink     Sink
 	interval time.Duration
 }
 
+// run does the work of Run; the failures of files are in r.failures, and
+// the error it returns is that of the run itself (listing, state,
+// cancellation).
 func (r *run) run(ctx context.Context) error {
 	p := r.p
 	if p.Source == nil {
@@ -253,6 +281,9 @@ func (r *run) run(ctx context.Context) error {
 	if r.matcher, err = source.NewMatcher(p.Patterns...); err != nil {
 		return err
 	}
+	if err := p.AfterImport.check(p.Source); err != nil {
+		return err
+	}
 	r.extract = cmp.Or[Extractor](p.Extractor, &archive.Extractor{})
 	r.parser = cmp.Or[Parser](p.Parser, &sqlparse.Parser{})
 	r.sink = cmp.Or[Sink](p.Sink, Discard)
@@ -260,16 +291,13 @@ func (r *run) run(ctx context.Context) error {
 	workers := cmp.Or(p.Concurrency, 2)
 
 	r.track(Event{Kind: RunStarted})
-	t0 := time.Now()
-	files, err := p.Source.List(ctx)
-	r.report.Durations.List = time.Since(t0)
+	st := cmp.Or(p.Settle, &Settle{})
+	files, names, err := r.list(ctx, st)
 	if err != nil {
-		return &Error{Stage: StageList, Err: err}
+		return err
 	}
-	files = slices.DeleteFunc(files, func(f source.File) bool { return !r.matcher.Match(f.Name) })
-	slices.SortFunc(files, func(a, b source.File) int { return cmp.Compare(a.Name, b.Name) })
 
-	var todo []source.File
+	var fresh []source.File
 	for _, f := range files {
 		if p.State != nil {
 			same, err := p.State.Unchanged(ctx, f)
@@ -284,21 +312,30 @@ func (r *run) run(ctx context.Context) error {
 				continue
 			}
 		}
-		todo = append(todo, f)
+		fresh = append(fresh, f)
+	}
+	todo, err := r.settle(ctx, st, fresh, names)
+	if err != nil {
+		return err
 	}
 	if len(todo) == 0 {
 		return nil
 	}
 
-	g, gctx := errgroup.WithContext(ctx)
-	ch := make(chan source.File)
+	// Files go to the workers in order; started records which ones a
+	// worker took, so that the others are reported as not started.
+	wctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	var g errgroup.Group
+	ch := make(chan int)
+	started := make([]bool, len(todo))
 	g.Go(func() error {
 		defer close(ch)
-		for _, f := range todo {
+		for i := range todo {
 			select {
-			case ch <- f:
-			case <-gctx.Done():
-				return gctx.Err()
+			case ch <- i:
+			case <-wctx.Done():
+				return nil
 			}
 		}
 		return nil
@@ -313,9 +350,13 @@ func (r *run) run(ctx context.Context) error {
 					close(done)
 				}
 			}()
-			for f := range ch {
-				if err := r.file(gctx, f); err != nil {
-					return err
+			for i := range ch {
+				if wctx.Err() != nil {
+					continue // drained: the file is not started
+				}
+				started[i] = true
+				if err := r.file(wctx, todo[i]); err != nil && !p.KeepGoing {
+					stop(err)
 				}
 			}
 			return nil
@@ -333,11 +374,70 @@ func (r *run) run(ctx context.Context) error {
 			}
 		}
 	})
-	err = g.Wait()
-	if err != nil && ctx.Err() != nil && !errors.As(err, new(*Error)) {
-		err = &Error{Stage: StageLoad, Err: context.Cause(ctx)}
+	g.Wait()
+	for i, f := range todo {
+		if !started[i] {
+			r.report.Files = append(r.report.Files, FileReport{File: f, Status: NotStarted})
+			r.report.NotStarted++
+		}
 	}
-	return err
+	if ctx.Err() != nil {
+		return &Error{Stage: StageLoad, Err: context.Cause(ctx)}
+	}
+	return nil
+}
+
+// list lists the source and returns the files the patterns select, but
+// not those an earlier AfterImport made nor those st ignores or reads as
+// markers, in name order, and the names of every listed file.
+func (r *run) list(ctx context.Context, st *Settle) ([]source.File, map[string]bool, error) {
+	p := r.p
+	t0 := time.Now()
+	all, err := p.Source.List(ctx)
+	r.report.Durations.List += time.Since(t0)
+	if err != nil {
+		return nil, nil, &Error{Stage: StageList, Err: err}
+	}
+	names := make(map[string]bool, len(all))
+	var sel []source.File
+	for _, f := range all {
+		names[f.Name] = true
+		if r.matcher.Match(f.Name) && !p.AfterImport.done(f.Name) {
+			sel = append(sel, f)
+		}
+	}
+	slices.SortFunc(sel, func(a, b source.File) int { return cmp.Compare(a.Name, b.Name) })
+	sel, r.report.Ignored, err = st.filter(sel, names)
+	if err != nil {
+		return nil, nil, &Error{Stage: StageSettle, Err: err}
+	}
+	return sel, names, nil
+}
+
+// settle returns the files that st takes, in name order; those it leaves
+// are reported as Unsettled.
+func (r *run) settle(ctx context.Context, st *Settle, files []source.File, names map[string]bool) ([]source.File, error) {
+	relist := func(ctx context.Context) ([]source.File, error) {
+		t0 := time.Now()
+		again, err := r.p.Source.List(ctx)
+		r.report.Durations.List += time.Since(t0)
+		return again, err
+	}
+	take, wait, markers, err := st.settled(ctx, files, names, relist)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, &Error{Stage: StageLoad, Err: context.Cause(ctx)}
+		}
+		return nil, &Error{Stage: StageSettle, Err: err}
+	}
+	r.markers = markers
+	for _, f := range wait {
+		r.report.Files = append(r.report.Files, FileReport{File: f, Status: Unsettled})
+		r.report.Unsettled++
+		r.log(ctx, slog.LevelInfo, "still being written, left for a later run", "file", f.Name)
+	}
+	slices.SortFunc(take, func(a, b source.File) int { return cmp.Compare(a.Name, b.Name) })
+	return take, nil
 }
 
 func (r *run) fileEvent(fr *fileRun) Event {

@@ -81,14 +81,31 @@ func (r *run) file(ctx context.Context, f source.File) (err error) {
 			rep.Err = err
 		}
 	}
+	rep.Status = Imported
+	switch {
+	case err == nil:
+		// Only after the commit: a failed load leaves the file in place.
+		if aerr := r.after(ctx, f); aerr != nil {
+			rep.Err = aerr
+		}
+	case ctx.Err() != nil:
+		// Stopped by the run's cancellation or another file's failure.
+		rep.Status = Cancelled
+	default:
+		rep.Status = Failed
+	}
 	r.mu.Lock()
 	r.active = slices.DeleteFunc(r.active, func(x *fileRun) bool { return x == fr })
-	rep.Status = Imported
-	if err != nil {
-		rep.Status = Failed
-		r.report.Failed++
-	} else {
+	switch rep.Status {
+	case Imported:
 		r.report.Imported++
+	case Cancelled:
+		r.report.Cancelled++
+	default:
+		r.report.Failed++
+	}
+	if rep.Status != Cancelled && rep.Err != nil {
+		r.failures = append(r.failures, rep.Err)
 	}
 	r.report.Files = append(r.report.Files, rep)
 	r.report.Counts.Add(rep.Counts)
@@ -105,6 +122,10 @@ func (r *run) file(ctx context.Context, f source.File) (err error) {
 		r.log(ctx, slog.LevelInfo, "imported", "file", f.Name, "statements", rep.Statements, "rows", rep.Rows, "duration", rep.Duration.Round(time.Millisecond))
 	}
 	r.track(ev)
+	if rep.Status == Imported && rep.Err != nil {
+		r.log(ctx, slog.LevelError, "imported, but the after-import action failed", "file", f.Name, "err", rep.Err)
+		return nil // the import itself stands: the next files go on
+	}
 	return err
 }
 

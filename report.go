@@ -15,17 +15,25 @@ import (
 type Report struct {
 	// Started and Finished bound the run.
 	Started, Finished time.Time
-	// Files has one entry per selected file, sorted by name: imported,
-	// skipped as unchanged, or failed.
+	// Files has one entry per selected file, sorted by name, whatever
+	// became of it (see [FileStatus]): every file the patterns selected is
+	// there, except those [Settle] ignores by name and the marker files it
+	// reads.
 	Files []FileReport
-	// Imported, Skipped and Failed count Files by status.
-	Imported, Skipped, Failed int
+	// Imported, Skipped, Failed, Cancelled, NotStarted and Unsettled count
+	// Files by status.
+	Imported, Skipped, Failed, Cancelled, NotStarted, Unsettled int
+	// Ignored counts the files that the patterns selected and that
+	// [Settle].Ignore left out by name (partial uploads, hidden files).
+	Ignored int
 	// Counts are the sums of the files' counts.
 	Counts
 	// Durations splits the run's time.
 	Durations Durations
-	// Errors lists the failures: each an [*Error], or an error joining one
-	// with the failure of the load's Abort (errors.As finds the *Error).
+	// Errors lists the failures, in the order they happened: each an
+	// [*Error], or an error joining one with the failure of the load's
+	// Abort (errors.As finds the *Error). A run stopped by its context has
+	// the cancellation here too.
 	Errors []error
 }
 
@@ -45,20 +53,33 @@ type FileStatus uint8
 
 // The file outcomes.
 const (
+	// Imported: the file's load was committed. Its Err is set only when
+	// the [AfterImport] action failed afterwards.
 	Imported FileStatus = iota + 1
+	// Skipped: [State] says the file was imported before and is unchanged.
 	Skipped
+	// Failed: the file's load failed and was aborted; Err says why.
 	Failed
+	// Cancelled: the file was being imported when the run stopped (its
+	// context was cancelled, or another file failed without
+	// [Pipeline].KeepGoing); its load was aborted.
+	Cancelled
+	// NotStarted: the run stopped before the file's turn.
+	NotStarted
+	// Unsettled: the file may still be written to ([Settle]): its size or
+	// modification time changed between two looks, or it has no marker
+	// file. A later run takes it.
+	Unsettled
 )
 
-// String returns "imported", "skipped" or "failed".
+var statusNames = [...]string{Imported: "imported", Skipped: "skipped", Failed: "failed",
+	Cancelled: "cancelled", NotStarted: "not-started", Unsettled: "unsettled"}
+
+// String returns "imported", "skipped", "failed", "cancelled",
+// "not-started" or "unsettled".
 func (s FileStatus) String() string {
-	switch s {
-	case Imported:
-		return "imported"
-	case Skipped:
-		return "skipped"
-	case Failed:
-		return "failed"
+	if int(s) < len(statusNames) && statusNames[s] != "" {
+		return statusNames[s]
 	}
 	return fmt.Sprintf("FileStatus(%d)", s)
 }
@@ -87,6 +108,8 @@ const (
 	StageParse   Stage = "parse"
 	StageLoad    Stage = "load"
 	StageCommit  Stage = "commit"
+	StageSettle  Stage = "settle" // the second look of [Settle]
+	StageAfter   Stage = "after-import"
 )
 
 // Error says where an import failed. Positions that do not apply are zero.

@@ -21,12 +21,14 @@ type FS struct {
 	// Recursive lists sub-folders too. A single file given to [LocalFile]
 	// is never affected.
 	Recursive bool
+
+	dir string // the local folder of Dir and LocalFile, for Rename and Remove
 }
 
 // Dir returns a source over the local folder dir, listing it recursively.
 // Files opened from it are *os.File, so archives are read in place.
 func Dir(dir string) *FS {
-	return &FS{FS: os.DirFS(dir), Recursive: true}
+	return &FS{FS: os.DirFS(dir), Recursive: true, dir: dir}
 }
 
 // LocalFile returns a source of exactly one local file: List returns it
@@ -36,7 +38,7 @@ func LocalFile(name string) *FS {
 	if dir == "" {
 		dir = "."
 	}
-	return &FS{FS: os.DirFS(dir), Root: base}
+	return &FS{FS: os.DirFS(dir), Root: base, dir: dir}
 }
 
 // List returns the regular files under Root (Root itself when it is a file).

@@ -26,6 +26,18 @@
 //	-trust-on-first-use                   accept and record the key of a host not yet known
 //	-extract                              fetch: write the archives' entries, not the archives
 //
+// For an unattended run (parse and load; see nightly.go and the README's
+// "Running it every night"):
+//
+//	-keep-going                           go on with the other files when one fails
+//	-allow-empty, -allow-unterminated, -allow-missing-trailer, -allow-any-statement
+//	                                      relax a check that refuses what is not a whole dump
+//	-dialect-force                        read in -dialect even when the dump's header names another
+//	-settle DURATION                      take a file only when unchanged over DURATION (or marked)
+//	-marker SUFFIX                        NAME is whole once NAME+SUFFIX exists (repeatable)
+//	-ignore GLOB                          never take these names (default *.part *.tmp .* …; none)
+//	-after move:DIR|rename:SUFFIX|delete  load: what to do with a file once committed
+//
 // The state of a local SOURCE is keyed by its absolute path, so a relative
 // and an absolute spelling of one file are the same file. When the patterns
 // select no file, a warning on stderr (and in the JSON's "warnings") names
@@ -246,6 +258,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr) // the flag package's own error line
 	flags.Usage = func() {} // help is printed below, to stdout
 	defineFlags(flags, name, &o)
+	nightly := nightlyFlags(flags, name)
 	hint := fmt.Sprintf("usage: %s\nRun 'dumpimport %s -h' for its flags and an example.\n", synopsis(name), name)
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -322,7 +335,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "fetch":
 		err = fetch(ctx, src, o.patterns, ex, o.extract, flags.Arg(1), o.quiet, stderr)
 	default:
-		err = importRun(ctx, &importer.Pipeline{Source: src, Patterns: o.patterns, Dialect: d, Sink: snk, State: st, Extractor: ex}, &o, stdout, stderr)
+		p := &importer.Pipeline{Source: src, Patterns: o.patterns, Dialect: d, Sink: snk, State: st, Extractor: ex}
+		if err := nightly.apply(p, nil); err != nil {
+			fmt.Fprintln(stderr, "dumpimport:", err)
+			return 2
+		}
+		err = importRun(ctx, p, &o, stdout, stderr)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "dumpimport:", oneLine(err.Error()))
@@ -532,6 +550,7 @@ type jsonFile struct {
 	Entries    int    `json:"entries"`
 	Statements int64  `json:"statements"`
 	Rows       int64  `json:"rows"`
+	Error      string `json:"error,omitempty"`
 }
 
 // fileStatus names a file's status; a dry run checks files, it does not
@@ -558,7 +577,7 @@ func writeJSON(w io.Writer, rep *importer.Report, dry bool, warnings []string) e
 			out.Errors = append(out.Errors, oneLine(e.Error()))
 		}
 		for _, f := range rep.Files {
-			out.Files = append(out.Files, jsonFile{Name: f.File.Name, Status: fileStatus(f.Status, dry), Entries: f.Entries, Statements: f.Statements, Rows: f.Rows})
+			out.Files = append(out.Files, jsonFile{Name: f.File.Name, Status: fileStatus(f.Status, dry), Entries: f.Entries, Statements: f.Statements, Rows: f.Rows, Error: errString(f.Err)})
 		}
 	}
 	enc := json.NewEncoder(w)
@@ -580,6 +599,7 @@ func writeText(w io.Writer, rep *importer.Report, dry bool) {
 	for _, k := range slices.Sorted(maps.Keys(rep.SkippedStatements)) {
 		fmt.Fprintf(w, "skipped %d statement(s): %s\n", rep.SkippedStatements[k], k)
 	}
+	nightlySummary(w, rep)
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }

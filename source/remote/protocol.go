@@ -28,6 +28,11 @@ type protocol interface {
 	// otherwise each transfer has its own session and a failure leaves the
 	// connection to the others (SCP).
 	sharesSession() bool
+	// rename renames the remote path from to to, creating to's folder;
+	// remove deletes p. Both are protocol requests: no command line is
+	// ever built from a name.
+	rename(ctx context.Context, from, to string) error
+	remove(ctx context.Context, p string) error
 	// close ends the protocol's sessions once the connection is closed.
 	close()
 }

@@ -22,11 +22,15 @@ func rel(p string) string {
 	return p
 }
 
-// fsHandlers serves a folder read-only through an os.Root per request.
-type fsHandlers struct{ dir string }
+// fsHandlers serves a folder through an os.Root per request: read-only,
+// or with rename, remove and mkdir when writable.
+type fsHandlers struct {
+	dir      string
+	writable bool
+}
 
-func handlers(dir string) sftp.Handlers {
-	h := fsHandlers{dir: dir}
+func handlers(dir string, writable bool) sftp.Handlers {
+	h := fsHandlers{dir: dir, writable: writable}
 	return sftp.Handlers{FileGet: h, FilePut: h, FileCmd: h, FileList: h}
 }
 
@@ -56,7 +60,30 @@ func (h fsHandlers) Filewrite(*sftp.Request) (io.WriterAt, error) {
 	return nil, sftp.ErrSSHFxPermissionDenied
 }
 
-func (h fsHandlers) Filecmd(*sftp.Request) error { return sftp.ErrSSHFxPermissionDenied }
+func (h fsHandlers) Filecmd(r *sftp.Request) error {
+	if !h.writable {
+		return sftp.ErrSSHFxPermissionDenied
+	}
+	root, err := os.OpenRoot(h.dir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	switch r.Method {
+	case "Rename":
+		// As OpenSSH's server: never replace an existing file.
+		to := rel(r.Target)
+		if _, err := root.Lstat(to); err == nil {
+			return sftp.ErrSSHFxFailure
+		}
+		return root.Rename(rel(r.Filepath), to)
+	case "Remove":
+		return root.Remove(rel(r.Filepath))
+	case "Mkdir":
+		return root.Mkdir(rel(r.Filepath), 0o755)
+	}
+	return sftp.ErrSSHFxOpUnsupported
+}
 
 func (h fsHandlers) Filelist(r *sftp.Request) (sftp.ListerAt, error) {
 	root, err := os.OpenRoot(h.dir)

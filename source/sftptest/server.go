@@ -71,6 +71,7 @@ type options struct {
 	user, pass    string
 	noPassword    bool
 	hostKey       ssh.Signer
+	writable      bool
 }
 
 // Option configures a Server.
@@ -105,6 +106,11 @@ func WithUser(user, password string) Option {
 // WithoutPasswordAuth turns off "password" authentication, so clients
 // with a password must answer "keyboard-interactive" instead.
 func WithoutPasswordAuth() Option { return func(o *options) { o.noPassword = true } }
+
+// Writable lets clients rename and remove files and make folders over
+// SFTP (the served folder is read-only by default). Nothing else is
+// writable; SCP stays read-only.
+func Writable() Option { return func(o *options) { o.writable = true } }
 
 // WithHostKey sets the host key instead of a fresh ed25519 key.
 func WithHostKey(k ssh.Signer) Option { return func(o *options) { o.hostKey = k } }
@@ -346,7 +352,7 @@ func (s *Server) session(ch ssh.Channel, reqs <-chan *ssh.Request) {
 					r.Reply(false, nil)
 				}
 			}()
-			rs := sftp.NewRequestServer(ch, handlers(s.Dir), sftp.WithRSMaxTxPacket(s.opts.maxPacket))
+			rs := sftp.NewRequestServer(ch, handlers(s.Dir, s.opts.writable), sftp.WithRSMaxTxPacket(s.opts.maxPacket))
 			rs.Serve()
 			rs.Close()
 			ch.Close()
