@@ -136,7 +136,9 @@ func TestSQLiteLoadsAreSerialised(t *testing.T) {
 }
 
 // BenchmarkSQLiteLoad loads the bundled Chinook .dump (15,607 single-row
-// INSERTs) into a fresh SQLite file per iteration.
+// INSERTs, zipped) into a fresh SQLite file per iteration, in each mode, and
+// the dump named by $SINK_BENCH_FILE (for example the 1.25 M-row .dump that
+// testdata/gen/sqlite-big.sh writes) in Replace mode.
 func BenchmarkSQLiteLoad(b *testing.B) {
 	dir := b.TempDir()
 	zipped, err := os.ReadFile("../examples/quickstart/testdata/chinook.zip")
@@ -146,16 +148,26 @@ func BenchmarkSQLiteLoad(b *testing.B) {
 	if err := os.WriteFile(filepath.Join(dir, "chinook.zip"), zipped, 0o644); err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(1047026)
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		i++
-		s := sink.NewSQLite(filepath.Join(b.TempDir(), "c.db"))
-		if _, err := (&importer.Pipeline{Source: source.Dir(dir), Sink: s}).Run(context.Background()); err != nil {
+	run := func(b *testing.B, src importer.Source, size int64, mode sink.Mode) {
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			s := &sink.SQLite{Path: filepath.Join(b.TempDir(), "c.db"), Mode: mode}
+			if _, err := (&importer.Pipeline{Source: src, Sink: s}).Run(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+			s.Close()
+		}
+	}
+	for _, mode := range []sink.Mode{sink.Replace, sink.Append, sink.Recreate} {
+		b.Run("chinook/"+mode.String(), func(b *testing.B) { run(b, source.Dir(dir), 1047026, mode) })
+	}
+	if f := os.Getenv("SINK_BENCH_FILE"); f != "" {
+		fi, err := os.Stat(f)
+		if err != nil {
 			b.Fatal(err)
 		}
-		s.Close()
+		b.Run("file", func(b *testing.B) { run(b, source.LocalFile(f), fi.Size(), sink.Replace) })
 	}
 }
 
