@@ -287,6 +287,9 @@ func (r *run) run(ctx context.Context) error {
 	if len(todo) == 0 {
 		return nil
 	}
+	for _, f := range todo {
+		r.track(Event{Kind: FileQueued, File: f.Name, Size: f.Size})
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	ch := make(chan source.File)
