@@ -84,11 +84,12 @@ type Tracker struct {
 	history []RunSummary
 	runSeq  uint64
 
-	lastSuccess time.Time
-	nextRun     time.Time
-	retries     int  // retries of the current attempt sequence
-	waiting     bool // the scheduler waits (busy check or backoff)
-	stageNote   string
+	lastSuccess  time.Time
+	nextRun      time.Time
+	retries      int  // retries of the current or last run
+	retryPending bool // Retrying was called: the next run is a retry
+	waiting      bool // the scheduler waits (busy check or backoff)
+	stageNote    string
 
 	log     logRing
 	bridged atomic.Bool // a Handler bridge feeds the ring: Log events are ignored
@@ -177,6 +178,10 @@ func (t *Tracker) startRun(e importer.Event) {
 	t.run = runState{state: Running, stage: string(importer.StageList), started: e.Time}
 	t.files, t.byName, t.last = nil, map[string]*fileState{}, nil
 	t.waiting, t.stageNote = false, ""
+	if !t.retryPending { // a new run, not a retry of the last one
+		t.retries = 0
+	}
+	t.retryPending = false
 }
 
 func (t *Tracker) finishRun(e importer.Event) {
@@ -217,9 +222,6 @@ func (t *Tracker) finishRun(e importer.Event) {
 		t.history = slices.Delete(t.history, 0, 1)
 	}
 	t.history = append(t.history, sum)
-	if r.state != Failed {
-		t.retries = 0 // a failed run may be retried: its count goes on
-	}
 }
 
 func (t *Tracker) file(name string, at time.Time) *fileState {
@@ -382,7 +384,7 @@ func (t *Tracker) Scheduled(next time.Time) {
 // again after delay, as the attempt-th retry.
 func (t *Tracker) Retrying(attempt int, delay time.Duration, err error) {
 	t.mu.Lock()
-	t.retries = attempt
+	t.retries, t.retryPending = attempt, true
 	t.total.Retries++
 	t.waiting, t.stageNote = true, "retry"
 	t.changed()
