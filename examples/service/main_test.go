@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -163,6 +164,19 @@ func TestService(t *testing.T) {
 	for _, want := range []string{`importer_runs_total{result="succeeded"} 1`, "importer_rows_total 15607", `importer_files_total{result="imported"} 1`, "importer_run_duration_seconds_count 1"} {
 		if !strings.Contains(m, want) {
 			t.Errorf("metrics lack %q", want)
+		}
+	}
+	// Every metric the dashboard charts is served.
+	dash, err := os.ReadFile("grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(dash) {
+		t.Fatal("grafana-dashboard.json is not JSON")
+	}
+	for _, name := range regexp.MustCompile(`importer_[a-z_]+`).FindAllString(string(dash), -1) {
+		if !strings.Contains(m, "\n"+name) {
+			t.Errorf("the dashboard charts %s, which /metrics does not serve", name)
 		}
 	}
 	if logs := get(t, base+"/logs"); !strings.Contains(logs, `"msg":"imported","file":"chinook.zip"`) && !strings.Contains(logs, `"file":"chinook.zip","msg":"imported"`) {
