@@ -269,7 +269,9 @@ func (t *Tracker) fileEvent(e importer.Event) {
 		return
 	case importer.Progress:
 		f.State = FileRunning
-		f.Stage = string(importer.StageLoad)
+		if e.Entry != "" || e.BytesIn > 0 {
+			f.Stage = string(importer.StageLoad)
+		}
 	case importer.FileFinished:
 		f.State, f.Stage, f.Finished = FileImported, "", e.Time
 	case importer.FileFailed:
