@@ -153,7 +153,7 @@ func (t *Tracker) Log(level slog.Level, msg string, args ...any) {
 	t.addRecord(r, nil, "")
 }
 
-func logFromEvent(e importer.Event) LogEntry {
+func logFromEvent(e *importer.Event) LogEntry {
 	r := slog.NewRecord(e.Time, e.Level, e.Msg, 0)
 	r.Add(e.Attrs...)
 	l := entryFrom(r, nil, "")

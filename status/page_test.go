@@ -67,7 +67,7 @@ func (r *slowReader) Read(p []byte) (int, error) {
 func (r *slowReader) Close() error { return r.rc.Close() }
 
 // writeDumps writes n SQLite dumps of about size bytes each into dir.
-func writeDumps(t *testing.T, dir string, n, size int) {
+func writeDumps(t testing.TB, dir string, n, size int) {
 	for i := range n {
 		var b strings.Builder
 		table := fmt.Sprintf("t%d", i)

@@ -215,20 +215,15 @@ func (t *Tracker) totals() Totals {
 }
 
 // Snapshot returns the current status. It builds a new Snapshot only when
-// something changed since the last call.
+// something changed since the last call; until then every caller shares
+// the same one.
 func (t *Tracker) Snapshot() *Snapshot {
-	if s := t.cache.Load(); s != nil && s.Version == t.version.Load() {
-		return s
-	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	v := t.version.Load()
-	if s := t.cache.Load(); s != nil && s.Version == v {
-		return s
+	if t.cache == nil || t.cache.Version != t.version {
+		t.cache = t.build(t.version)
 	}
-	s := t.build(v)
-	t.cache.Store(s)
-	return s
+	return t.cache
 }
 
 // build makes a snapshot; t.mu is held.
@@ -260,6 +255,7 @@ func (t *Tracker) build(v uint64) *Snapshot {
 	var left int64
 	leftKnown := true
 	for _, fs := range t.files {
+		fs.progress()
 		f := fs.File
 		f.ByTable = slices.Clone(f.ByTable)
 		s.Files = append(s.Files, f)

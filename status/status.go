@@ -71,10 +71,9 @@ type Tracker struct {
 	// LogSize is how many log entries to keep; zero means DefaultLogSize.
 	LogSize int
 
-	version atomic.Uint64 // bumped under mu on every change
-	cache   atomic.Pointer[Snapshot]
-
 	mu      sync.Mutex
+	version uint64    // bumped on every change of the status
+	cache   *Snapshot // the snapshot of version, once built
 	notify  chan struct{} // closed on the next change; nil when nobody waits
 	run     runState
 	files   []*fileState
@@ -130,14 +129,14 @@ func (t *Tracker) Track(e importer.Event) {
 	t.mu.Lock()
 	switch e.Kind {
 	case importer.RunStarted:
-		t.startRun(e)
+		t.startRun(&e)
 	case importer.RunFinished:
-		t.finishRun(e)
+		t.finishRun(&e)
 	case importer.FileQueued, importer.FileStarted, importer.FileSkipped, importer.FileFinished,
 		importer.FileFailed, importer.EntryStarted, importer.Progress:
-		t.fileEvent(e)
+		t.fileEvent(&e)
 	case importer.Log:
-		t.log.add(t.LogSize, logFromEvent(e))
+		t.log.add(t.LogSize, logFromEvent(&e))
 	default:
 		t.mu.Unlock()
 		return
@@ -151,7 +150,7 @@ func (t *Tracker) Track(e importer.Event) {
 
 // changed marks a change; t.mu is held.
 func (t *Tracker) changed() {
-	t.version.Add(1)
+	t.version++
 	if t.notify != nil {
 		close(t.notify)
 		t.notify = nil
@@ -172,9 +171,13 @@ func (t *Tracker) Changed() <-chan struct{} {
 // Version counts the changes of the tracker: it differs between two calls
 // when something changed in between. [Snapshot.Version] is its value when
 // the snapshot was built.
-func (t *Tracker) Version() uint64 { return t.version.Load() }
+func (t *Tracker) Version() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.version
+}
 
-func (t *Tracker) startRun(e importer.Event) {
+func (t *Tracker) startRun(e *importer.Event) {
 	t.run = runState{state: Running, stage: string(importer.StageList), started: e.Time}
 	t.files, t.byName, t.last = nil, map[string]*fileState{}, nil
 	t.waiting, t.stageNote = false, ""
@@ -184,7 +187,7 @@ func (t *Tracker) startRun(e importer.Event) {
 	t.retryPending = false
 }
 
-func (t *Tracker) finishRun(e importer.Event) {
+func (t *Tracker) finishRun(e *importer.Event) {
 	r := &t.run
 	r.ended, r.stage = e.Time, ""
 	tot := t.totals()
@@ -241,7 +244,7 @@ func (t *Tracker) file(name string, at time.Time) *fileState {
 	return f
 }
 
-func (t *Tracker) fileEvent(e importer.Event) {
+func (t *Tracker) fileEvent(e *importer.Event) {
 	f := t.file(e.File, e.Time)
 	f.Updated = e.Time
 	if e.Size > 0 && e.Kind != importer.EntryStarted {
@@ -294,7 +297,6 @@ func (t *Tracker) fileEvent(e importer.Event) {
 		f.Counts.SkippedStatements = e.SkippedStatements
 	}
 	f.Table = e.Table
-	f.progress()
 }
 
 // creditTable credits the rows read since the last event to table (the
@@ -336,7 +338,7 @@ func (f *fileState) setTables(m map[string]int64) {
 
 // sample updates the moving averages of the rates: an exponential average
 // with a time constant of rateTau, over samples at least 100ms apart.
-func (t *Tracker) sample(f *fileState, e importer.Event) {
+func (t *Tracker) sample(f *fileState, e *importer.Event) {
 	dt := e.Time.Sub(f.sampleT)
 	if f.sampleT.IsZero() || dt <= 0 {
 		f.sampleT, f.sampleBytes, f.sampleRows = e.Time, e.BytesIn, e.Rows
@@ -358,7 +360,8 @@ func (t *Tracker) sample(f *fileState, e importer.Event) {
 	f.sampleT, f.sampleBytes, f.sampleRows = e.Time, e.BytesIn, e.Rows
 }
 
-// progress sets the file's fraction done and ETA.
+// progress sets the file's fraction done and ETA (when a snapshot is
+// built, not on every event).
 func (f *fileState) progress() {
 	switch {
 	case f.State == FileImported:
