@@ -72,8 +72,8 @@ type Tracker struct {
 	LogSize int
 
 	mu      sync.Mutex
-	version uint64    // bumped on every change of the status
-	cache   *Snapshot // the snapshot of version, once built
+	version uint64        // bumped on every change of the status
+	cache   *Snapshot     // the snapshot of version, once built
 	notify  chan struct{} // closed on the next change; nil when nobody waits
 	run     runState
 	files   []*fileState
