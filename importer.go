@@ -1,7 +1,7 @@
 // Package importer imports database dumps: it lists files on a Source, picks
 // them by pattern, skips those that did not change, unpacks them with an
 // Extractor, parses the SQL with a Parser and loads the statements and rows
-// into a Sink, reporting progress to a StatusTracker all along.
+// into a [Sink], reporting progress to a [StatusTracker] all along.
 //
 // The stages are small interfaces; the default implementations live in the
 // sub-packages source, archive, sqlparse and sink. A Pipeline is configured
@@ -80,41 +80,43 @@ type PlainExtractor interface {
 
 // Parser splits a dump into statements.
 type Parser interface {
-	// Parse reads statements in dialect d (sqlparse.Auto to detect it) from r
+	// Parse reads statements in dialect d ([sqlparse.Auto] to detect it) from r
 	// and calls fn for each one, in order. A statement is valid until fn
 	// returns; rows of Insert and Copy statements that fn did not read are
 	// read (and checked) by Parse before the next statement. Parse returns
-	// an error that fn returned unchanged; syntax errors are *sqlparse.Error.
+	// an error that fn returned unchanged; syntax errors are [*sqlparse.Error].
 	Parse(ctx context.Context, r io.Reader, d sqlparse.Dialect, fn func(*sqlparse.Statement) error) error
 }
 
 // CheckerAt is implemented by a Parser that can read a whole dump in place,
 // on several cores, and count what Parse would deliver (every row decoded)
-// without delivering it. A dry run ([Discard]) of a file whose reader is an
-// io.ReaderAt and that a [PlainExtractor] calls plain is read with CheckAt:
-// its Stats and errors must be those of Parse. CheckAt calls progress, from
-// any goroutine, with what it read since the last call; it returns an error
-// wrapping errors.ErrUnsupported, having read nothing, when it would not be
-// faster than Parse (the file then goes the usual way).
+// without delivering it. In a dry run ([Discard]), a file whose reader is an
+// io.ReaderAt, whose size CheckAtFaster accepts and that a [PlainExtractor]
+// calls plain is read with CheckAt: its Stats and errors must be those of
+// Parse. CheckAt calls progress, from any goroutine, with what it read since
+// the last call.
 type CheckerAt interface {
+	// CheckAtFaster reports whether CheckAt reads a dump of size bytes
+	// faster than Parse does.
+	CheckAtFaster(size int64) bool
 	CheckAt(ctx context.Context, r io.ReaderAt, size int64, d sqlparse.Dialect, progress func(sqlparse.Stats)) (*sqlparse.Stats, error)
 }
 
 // Sink loads statements into a target. Begin may be called concurrently for
-// different files when Pipeline.Concurrency is above one.
+// different files when [Pipeline].Concurrency is above one.
 type Sink interface {
 	// Begin starts loading one file into the target t. Nothing the load
 	// does needs to be visible to readers of the target before Commit.
 	Begin(ctx context.Context, t Target) (Load, error)
 }
 
-// Load is one file's load into a Sink: every statement of the file, then
+// Load is one file's load into a [Sink]: every statement of the file, then
 // exactly one of Commit or Abort.
 type Load interface {
 	// Exec handles one statement. For Insert and Copy statements it reads
 	// the rows from st.Rows (rows it does not read are still counted as
 	// delivered). st is only valid until Exec returns. An error wrapping
-	// ErrSkipped counts the statement as deliberately skipped; any other
+	// [ErrSkipped] counts the statement as deliberately skipped; any other
 	// error fails the file.
 	Exec(ctx context.Context, st *sqlparse.Statement) error
 	// Commit makes the whole load visible at once.
@@ -125,13 +127,13 @@ type Load interface {
 	Abort(ctx context.Context) error
 }
 
-// EntryLoad is implemented by a Load that wants to know when a new archive
+// EntryLoad is implemented by a [Load] that wants to know when a new archive
 // entry starts: the pipeline calls Entry before the entry's first statement.
 type EntryLoad interface {
 	Entry(ctx context.Context, e archive.Entry) error
 }
 
-// ParallelLoad is implemented by a Load that can take several archive
+// ParallelLoad is implemented by a [Load] that can take several archive
 // entries at once: its Exec (and Entry, if it has it) may then be called
 // concurrently from up to Parallel() goroutines, each reading a different
 // entry. The pipeline tells a [ConcurrentExtractor] so, which may then
@@ -146,7 +148,7 @@ type ParallelLoad interface {
 type Target struct {
 	// File is the source file being imported.
 	File source.File
-	// Name is the target chosen by Pipeline.Route (for example a database
+	// Name is the target chosen by [Pipeline].Route (for example a database
 	// name); "" means the sink's own default.
 	Name string
 }
@@ -174,24 +176,24 @@ type Pipeline struct {
 	// Source lists and opens the files. Required.
 	Source Source
 	// Patterns select files by base name with shell globs (see
-	// source.NewMatcher). Empty selects every file.
+	// [source.NewMatcher]). Empty selects every file.
 	Patterns []string
 	// State skips files imported before and unchanged since. Nil imports
 	// every selected file.
 	State State
-	// Extractor unpacks files. Nil uses &archive.Extractor{}: ZIP (stored,
+	// Extractor unpacks files. Nil uses &[archive.Extractor]{}: ZIP (stored,
 	// deflate, zstd), gzip, zstd, tar, .tar.gz, .tar.zst and plain files,
 	// archives nested up to three levels, the default safety limits
-	// (archive.Limits) and no password, so encrypted ZIP entries fail with
-	// archive.ErrPassword; set an Extractor with a Password hook to read
+	// ([archive.Limits]) and no password, so encrypted ZIP entries fail with
+	// [archive.ErrPassword]; set an Extractor with a Password hook to read
 	// them. An Extractor that implements [ConcurrentExtractor] or
 	// [PlainExtractor] (as archive.Extractor does) is used through them.
 	Extractor Extractor
-	// Parser splits dumps into statements. Nil uses &sqlparse.Parser{}. A
+	// Parser splits dumps into statements. Nil uses &[sqlparse.Parser]{}. A
 	// Parser that implements [CheckerAt] (as sqlparse.Parser does) reads
 	// the plain files of a dry run through it.
 	Parser Parser
-	// Dialect is the SQL dialect of the dumps; sqlparse.Auto (the zero
+	// Dialect is the SQL dialect of the dumps; [sqlparse.Auto] (the zero
 	// value) detects it per entry.
 	Dialect sqlparse.Dialect
 	// Sink loads the statements. Nil means [Discard], a dry run.
@@ -385,7 +387,7 @@ func (r *run) log(ctx context.Context, level slog.Level, msg string, args ...any
 	}
 }
 
-// Discard is the dry-run sink, used when Pipeline.Sink is nil: it keeps
+// Discard is the dry-run sink, used when [Pipeline].Sink is nil: it keeps
 // nothing, and the pipeline still decodes, checks and counts every row. A
 // dry run reads a large plain file on several cores (see [CheckerAt]).
 var Discard Sink = discard{}

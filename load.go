@@ -218,6 +218,11 @@ func (r *run) extractFile(ctx context.Context, fr *fileRun, in *input, ld Load) 
 		err = r.extract.Extract(ctx, fr.f.Name, in.r, fr.f.Size, fn)
 	}
 	if err != nil {
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
+			// Cancelling the run closed the file (see open): the read
+			// error that follows is the cancellation's.
+			err = fmt.Errorf("%w: %w", cause, err)
+		}
 		if in.count.err != nil && errors.Is(err, in.count.err) {
 			return locate(err, StageFetch, fr.f.Name, "")
 		}
@@ -255,34 +260,25 @@ func (r *run) entry(ctx context.Context, fr *fileRun, ld Load, el EntryLoad, e a
 }
 
 // check reads a plain file of a dry run in place with the Parser's CheckAt,
-// when the source gives random access, the Extractor calls the file plain
-// and the Parser takes it. It reports false when it does not apply, and the
-// file then goes the usual way.
+// when the source gives random access, the Parser would be faster so and
+// the Extractor calls the file plain. It reports false when it does not
+// apply, and the file then goes the usual way.
 func (r *run) check(ctx context.Context, fr *fileRun, rc io.ReadCloser) (bool, error) {
 	_, dry := r.sink.(discard)
 	ra, isAt := rc.(io.ReaderAt)
 	px, isPlain := r.extract.(PlainExtractor)
 	ca, isChecker := r.parser.(CheckerAt)
-	if !dry || !isAt || !isPlain || !isChecker {
+	if !dry || !isAt || !isPlain || !isChecker || !ca.CheckAtFaster(fr.f.Size) {
 		return false, nil
 	}
 	e, ok := px.PlainEntry(fr.f.Name, ra, fr.f.Size)
 	if !ok {
 		return false, nil
 	}
-	// The entry starts with the first progress: a CheckAt that declines
-	// has read nothing. The counters move for the progress display while
-	// CheckAt runs (a piece read twice counts twice there), then take its
-	// exact figures.
-	started := sync.OnceFunc(func() { r.startEntry(fr, e) })
-	stats, err := ca.CheckAt(ctx, ra, fr.f.Size, r.p.Dialect, func(s sqlparse.Stats) {
-		started()
-		fr.live.progress(s)
-	})
-	if errors.Is(err, errors.ErrUnsupported) {
-		return false, nil
-	}
-	started()
+	r.startEntry(fr, e)
+	// The counters move for the progress display while CheckAt runs (a
+	// piece read twice counts twice there), then take its exact figures.
+	stats, err := ca.CheckAt(ctx, ra, fr.f.Size, r.p.Dialect, fr.live.progress)
 	if err != nil {
 		return true, locate(err, StageParse, fr.f.Name, e.Name)
 	}

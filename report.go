@@ -153,24 +153,24 @@ func (e *Error) Error() string {
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
-// ErrSkipped is wrapped by the errors that Skip returns.
+// ErrSkipped is wrapped by the errors that [Skip] returns.
 var ErrSkipped = errors.New("importer: statement skipped")
 
-// SkippedError is returned by a Load's Exec to say that it deliberately did
+// SkippedError is returned by a [Load]'s Exec to say that it deliberately did
 // not apply a statement. The pipeline counts it in
-// Report.SkippedStatements under Reason and goes on.
+// [Report].SkippedStatements under Reason and goes on.
 type SkippedError struct {
 	Reason string
 }
 
-// Skip returns a *SkippedError for reason, for example
+// Skip returns a [*SkippedError] for reason, for example
 // Skip("mysql LOCK TABLES has no meaning in sqlite").
 func Skip(reason string) error { return &SkippedError{Reason: reason} }
 
 // Error implements error.
 func (e *SkippedError) Error() string { return "importer: statement skipped: " + e.Reason }
 
-// Unwrap returns ErrSkipped.
+// Unwrap returns [ErrSkipped].
 func (e *SkippedError) Unwrap() error { return ErrSkipped }
 
 // EventKind says what an Event reports.
@@ -205,7 +205,7 @@ func (k EventKind) String() string {
 	return fmt.Sprintf("EventKind(%d)", k)
 }
 
-// Event is one report from the pipeline to its StatusTracker. Counters are
+// Event is one report from the pipeline to its [StatusTracker]. Counters are
 // cumulative for the file, so a tracker only keeps the latest.
 type Event struct {
 	Kind EventKind

@@ -2,8 +2,6 @@ package importer_test
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -63,7 +61,7 @@ func (x *optExtractor) PlainEntry(name string, r io.ReaderAt, size int64) (archi
 }
 
 // checkParser is a custom Parser that can check a file in place. With
-// decline set, CheckAt says it would not be faster.
+// decline set, it says that would not be faster.
 type checkParser struct {
 	decline         bool
 	parsed, checked atomic.Int32
@@ -75,10 +73,9 @@ func (p *checkParser) Parse(ctx context.Context, r io.Reader, d sqlparse.Dialect
 	return new(sqlparse.Parser).Parse(ctx, r, d, fn)
 }
 
+func (p *checkParser) CheckAtFaster(size int64) bool { return !p.decline }
+
 func (p *checkParser) CheckAt(ctx context.Context, r io.ReaderAt, size int64, d sqlparse.Dialect, progress func(sqlparse.Stats)) (*sqlparse.Stats, error) {
-	if p.decline {
-		return nil, fmt.Errorf("test parser: %w", errors.ErrUnsupported)
-	}
 	p.checked.Add(1)
 	return new(sqlparse.Parser).Check(ctx, r, size, d, sqlparse.CheckOptions{Workers: 2, Progress: func(s sqlparse.Stats) {
 		p.progress.Add(s.Statements)
@@ -104,10 +101,17 @@ func (o onlyParse) Parse(ctx context.Context, r io.Reader, d sqlparse.Dialect, f
 }
 
 // concurrency is a sink whose loads take up to max entries at once (a
-// ParallelLoad when max > 1) and note how many Exec calls overlapped.
+// ParallelLoad when max > 1) and note how many Exec calls overlapped. With
+// wait, the first Exec waits for a second one to start (for a few seconds
+// at most, so that a pipeline that never overlaps fails the test rather
+// than hang it).
 type concurrency struct {
-	max       int
-	now, most atomic.Int32
+	max        int
+	wait       bool
+	now, most  atomic.Int32
+	once       sync.Once
+	overlap    chan struct{}
+	overlapped func()
 }
 
 type concLoad struct{ c *concurrency }
@@ -116,6 +120,10 @@ type parallelConcLoad struct{ concLoad }
 func (l parallelConcLoad) Parallel() int { return l.c.max }
 
 func (c *concurrency) Begin(context.Context, importer.Target) (importer.Load, error) {
+	c.once.Do(func() {
+		c.overlap = make(chan struct{})
+		c.overlapped = sync.OnceFunc(func() { close(c.overlap) })
+	})
 	if c.max > 1 {
 		return parallelConcLoad{concLoad{c}}, nil
 	}
@@ -131,9 +139,15 @@ func (l concLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 			break
 		}
 	}
-	if st.Rows != nil {
-		// Give the other entries' goroutines time to overlap.
-		time.Sleep(2 * time.Millisecond)
+	if l.c.wait {
+		if n >= 2 {
+			l.c.overlapped()
+		}
+		select {
+		case <-l.c.overlap:
+		case <-time.After(5 * time.Second):
+			l.c.overlapped() // wait once only
+		}
 	}
 	return nil
 }
@@ -154,7 +168,7 @@ func TestCustomExtractorGetsReadAheadAndParallelEntries(t *testing.T) {
 	dir := manyEntries(t)
 	for _, max := range []int{1, 3} {
 		x := &optExtractor{}
-		c := &concurrency{max: max}
+		c := &concurrency{max: max, wait: max > 1}
 		rep, err := (&importer.Pipeline{Source: source.Dir(dir), Extractor: x, Sink: c}).Run(context.Background())
 		if err != nil {
 			t.Fatal(err)
@@ -231,6 +245,10 @@ func TestCustomParserGetsTheParallelDryRun(t *testing.T) {
 		"not plain":     {onlyExtract{&archive.Extractor{}}, &checkParser{}, nil},
 	} {
 		rep, started := run(c.x, c.p, c.s)
+		if x, ok := c.x.(*optExtractor); ok && x.plain != 0 {
+			// Nothing is read to tell a plain file when it would not be checked.
+			t.Errorf("%s: PlainEntry called %d times", name, x.plain)
+		}
 		if c.p.checked.Load() != 0 || c.p.parsed.Load() != 1 || rep.Rows != 3 || len(started) != 1 || started[0].Entry != "small.sql" {
 			t.Errorf("%s: CheckAt %d, Parse %d, %d rows, entry-started %+v", name, c.p.checked.Load(), c.p.parsed.Load(), rep.Rows, started)
 		}

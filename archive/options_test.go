@@ -92,13 +92,27 @@ func TestExtractWithParallel(t *testing.T) {
 		var now, most atomic.Int32
 		var mu sync.Mutex
 		n := 0
+		// With more than one at once allowed, the first entry waits for a
+		// second (a few seconds at most: an extraction that never overlaps
+		// fails the test rather than hang it).
+		overlap := make(chan struct{})
+		overlapped := sync.OnceFunc(func() { close(overlap) })
 		err := (&archive.Extractor{Parallel: c.parallel}).ExtractWith(context.Background(), "a.zip", bytes.NewReader(file), int64(len(file)),
 			archive.Options{Parallel: c.consumer}, func(e archive.Entry, r io.Reader) error {
 				k := now.Add(1)
 				defer now.Add(-1)
 				for m := most.Load(); k > m && !most.CompareAndSwap(m, k); m = most.Load() {
 				}
-				time.Sleep(5 * time.Millisecond) // time for the others to overlap
+				if c.want > 1 {
+					if k >= 2 {
+						overlapped()
+					}
+					select {
+					case <-overlap:
+					case <-time.After(5 * time.Second):
+						overlapped() // wait once only
+					}
+				}
 				mu.Lock()
 				n++
 				mu.Unlock()

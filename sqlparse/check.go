@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"runtime"
 	"sync"
@@ -16,7 +15,7 @@ type CheckOptions struct {
 	// runtime.GOMAXPROCS(0). With one worker Check reads in order, like
 	// Parse.
 	Workers int
-	// Progress, when not nil, is called while Check runs with what was
+	// Progress, when not nil, is called while [Parser.Check] runs with what was
 	// read since the last call (bytes, or one statement and its rows; Tables
 	// is nil), for progress displays. It is called from several goroutines
 	// at once, so it must be safe for concurrent use, and cheap. A piece
@@ -62,19 +61,20 @@ func (p *Parser) Check(ctx context.Context, r io.ReaderAt, size int64, d Dialect
 	return s, err
 }
 
-// checkMinSize is the smallest dump that CheckAt reads on several cores:
+// checkMinSize is the smallest dump that CheckAtFaster accepts:
 // below it, starting the workers costs more than it saves.
 const checkMinSize = 32 << 20
 
-// CheckAt is Check for a caller that could read the dump in order instead
-// (the importer's dry run of a plain file): it reads the dump on several
-// cores, calling progress as [CheckOptions.Progress] says, when that pays,
-// and otherwise returns an error wrapping [errors.ErrUnsupported] without
-// reading anything (a dump under 32 MiB, or a single core).
+// CheckAtFaster reports whether [Parser.CheckAt] reads a dump of size bytes
+// faster than Parse: from 32 MiB, on two cores or more.
+func (p *Parser) CheckAtFaster(size int64) bool {
+	return size >= checkMinSize && runtime.GOMAXPROCS(0) >= 2
+}
+
+// CheckAt is [Parser.Check] on every core, calling progress as
+// [CheckOptions.Progress] says: the importer's dry run of a plain file
+// reads it so when [Parser.CheckAtFaster] says it pays.
 func (p *Parser) CheckAt(ctx context.Context, r io.ReaderAt, size int64, d Dialect, progress func(Stats)) (*Stats, error) {
-	if size < checkMinSize || runtime.GOMAXPROCS(0) < 2 {
-		return nil, fmt.Errorf("sqlparse: %d bytes on %d cores: %w", size, runtime.GOMAXPROCS(0), errors.ErrUnsupported)
-	}
 	return p.Check(ctx, r, size, d, CheckOptions{Progress: progress})
 }
 

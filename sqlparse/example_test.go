@@ -105,3 +105,27 @@ INSERT INTO public.u VALUES (1, E'x\n'), (2, 'y');
 	// 2 statements, 4 rows: 2 in public.t, 2 in public.u
 	// line 1, column 23 (byte 22, statement 1): unterminated string
 }
+
+// Rows ranges over the rows of a statement; a statement without rows has
+// none.
+func ExampleRows() {
+	rd := sqlparse.NewReader(strings.NewReader("CREATE TABLE t (a int);\nINSERT INTO t VALUES (1),(NULL);\n"), sqlparse.MySQL)
+	for {
+		st, err := rd.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		for row, err := range sqlparse.Rows(st.Rows) {
+			if err != nil {
+				log.Fatal(err)
+			}
+			fmt.Println(st.Table, row[0].Kind, string(row[0].Raw))
+		}
+	}
+	// Output:
+	// t int 1
+	// t null
+}

@@ -8,7 +8,7 @@ import (
 
 // Parser splits dumps into statements. The zero value is ready to use. A
 // Parser is safe for concurrent use: each call to Parse uses its own
-// Reader, taken from a pool.
+// [Reader], taken from a pool.
 type Parser struct {
 	// BufferSize is the initial size of the input buffer; zero means 512
 	// KiB. The buffer grows, up to MaxBuffer, only for a statement (other
@@ -16,7 +16,7 @@ type Parser struct {
 	BufferSize int
 	// MaxBuffer bounds the size of one statement or row held in memory;
 	// zero means 1 GiB. A larger one fails with an error wrapping
-	// ErrTooLarge.
+	// [ErrTooLarge].
 	MaxBuffer int
 }
 
@@ -26,7 +26,7 @@ var readers sync.Pool
 // fn for each one, in order. A statement is valid until fn returns; rows of
 // Insert and Copy statements that fn did not read are read and checked
 // before the next statement. Parse returns an error that fn returned
-// unchanged; syntax errors are *Error. It checks ctx between statements.
+// unchanged; syntax errors are [*Error]. It checks ctx between statements.
 func (p *Parser) Parse(ctx context.Context, r io.Reader, d Dialect, fn func(*Statement) error) error {
 	rd, _ := readers.Get().(*Reader)
 	if rd == nil {

@@ -37,10 +37,10 @@ const (
 )
 
 // Reader reads the statements of a dump one at a time (a pull API). Use
-// NewReader, or Reset on a zero Reader, then call Next until it returns
-// io.EOF. A Reader can be reused for another input with Reset, which keeps
-// its buffers: in steady state reading statements and rows does not
-// allocate.
+// [NewReader], or [Reader.Reset] on a zero Reader, then call [Reader.Next]
+// until it returns io.EOF; read the rows of a statement with [Rows]. A
+// Reader can be reused for another input with Reset, which keeps its
+// buffers: in steady state reading statements and rows does not allocate.
 //
 // A Reader is not safe for concurrent use.
 type Reader struct {

@@ -1,7 +1,7 @@
 package sqlparse
 
 // Stats counts what a reading of a dump went through. It is a value: sums
-// are made with Add. The importer's counters embed it (importer.Counts), so
+// are made with [Stats.Add]. The importer's counters embed it (importer.Counts), so
 // the figures of a parse, an entry, a file and a run are one type.
 type Stats struct {
 	// BytesParsed counts the bytes of the dump read (uncompressed).

@@ -6,9 +6,11 @@
 // never holds a whole statement of rows in memory: rows are decoded one at a
 // time as the consumer asks for them, so memory is bounded by the largest row.
 //
-// Reader is the pull API (NewReader, Next, Statement.Rows.NextRow); Parser
-// wraps it in the callback API that the importer uses. Per dialect it
-// follows what the dialect's own client does when it splits a script:
+// [Reader] is the pull API ([NewReader], [Reader.Next], and [Rows] over a
+// statement's rows); [Parser] wraps it in the callback API that the
+// importer uses, and [Parser.Check] reads a whole dump on several cores. Per
+// dialect it follows what the dialect's own client does when it splits a
+// script:
 //
 //   - MySQL/MariaDB: backslash escapes (unless the dump sets
 //     NO_BACKSLASH_ESCAPES), doubled quotes, "-- " and # comments,
