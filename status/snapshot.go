@@ -236,10 +236,7 @@ func (t *Tracker) build(v uint64) *Snapshot {
 		Totals: t.totals(), History: slices.Clone(t.history), Cumulative: t.total,
 		Files: make([]File, 0, len(t.files)),
 	}
-	if t.stageNote != "" && (t.waiting || s.State == Running) {
-		s.Stage = t.stageNote
-	}
-	if t.waiting && s.State != Running {
+	if t.waiting { // a scheduler waits: busy, or before a retry
 		s.Stage = t.stageNote
 	}
 	if s.State == Running {

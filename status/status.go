@@ -5,13 +5,15 @@
 // counters, rates and ETA, the tables loaded, a history of finished runs and
 // a ring of structured log entries. [Tracker.Snapshot] is cheap: a snapshot
 // is built only when something changed since the last one, and shared by
-// every reader until the next change. [Tracker.Handler] bridges log/slog, so
-// that the library's logs and the application's reach the ring and the
-// application's own handler.
+// every reader until the next change. [Tracker.LogHandler] bridges
+// log/slog, so that the library's logs and the application's reach the ring
+// and the application's own handler.
 //
 // [Handler] serves a Tracker over HTTP: the status as JSON, the log with a
 // cursor, Server-Sent Events of both, a self-contained status page, and a
-// POST that starts a run.
+// POST that starts a run. Package status/metrics exports a Tracker to
+// Prometheus; package schedule runs imports on a schedule and tells a
+// Tracker (its Observer) the next run, the waits and the retries.
 package status
 
 import (
