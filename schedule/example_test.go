@@ -18,9 +18,9 @@ func ExampleScheduler() {
 	done := make(chan struct{})
 	s := &schedule.Scheduler{
 		Daily:     &schedule.Daily{Hour: 3, Minute: 30, Location: berlin},
-		Retries:   3, // transient failures only: see IsTransient
+		Retries:   3,                                              // transient failures only: see IsTransient
 		Run:       func(ctx context.Context) error { return nil }, // an import, such as Pipeline.Run
-		OnSuccess: func(context.Context) { close(done) },            // flush the caches
+		OnSuccess: func(context.Context) { close(done) },          // flush the caches
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error)
