@@ -5,10 +5,11 @@ GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 # Debian packages the real-server tests use: MariaDB, PostgreSQL, OpenSSH,
-# Info-ZIP, 7-Zip, the sqlite3 shell (as an oracle), the zstd tool, and
-# qemu-user-static to run the arm64 tests (`portable`).
+# Info-ZIP, 7-Zip, the sqlite3 shell (as an oracle), the zstd tool,
+# qemu-user-static to run the arm64 tests (`portable`) and Chromium (the
+# status page's test drives it headless).
 DEB_PACKAGES := mariadb-server mariadb-client postgresql postgresql-client openssh-server openssh-client \
-                zip unzip p7zip-full sqlite3 zstd qemu-user-static
+                zip unzip p7zip-full sqlite3 zstd qemu-user-static chromium
 # A count, not a duration: a -fuzztime duration can end in a spurious
 # "context deadline exceeded" (go.dev/issue/75804, fixed in Go 1.27 only).
 FUZZTIME    ?= 200000x

@@ -321,6 +321,9 @@ func (r *run) run(ctx context.Context) error {
 	if len(todo) == 0 {
 		return nil
 	}
+	for _, f := range todo {
+		r.track(Event{Kind: FileQueued, File: f.Name, Size: f.Size})
+	}
 
 	// Files go to the workers in order; started records which ones a
 	// worker took, so that the others are reported as not started.

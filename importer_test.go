@@ -393,11 +393,11 @@ func TestPipelineEvents(t *testing.T) {
 			kinds = append(kinds, e.Kind.String())
 		}
 	}
-	if diff := cmp.Diff([]string{"run-started", "file-started", "entry-started", "file-finished", "run-finished"}, kinds); diff != "" {
+	if diff := cmp.Diff([]string{"run-started", "file-queued", "file-started", "entry-started", "file-finished", "run-finished"}, kinds); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
 	}
 	for _, e := range evs.all {
-		if e.Kind == importer.FileFinished && (e.Rows != 3 || e.Statements != 3 || e.Table != "u" || e.BytesParsed != int64(len(smallDump))) {
+		if e.Kind == importer.FileFinished && (e.Rows != 3 || e.Statements != 3 || e.Table != "u" || e.BytesParsed != int64(len(smallDump)) || e.Tables["t"]+e.Tables["u"] != 3) {
 			t.Errorf("file-finished: %+v", e)
 		}
 	}

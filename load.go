@@ -114,6 +114,7 @@ func (r *run) file(ctx context.Context, f source.File) (err error) {
 	r.mu.Unlock()
 
 	ev := r.fileEvent(fr)
+	ev.Tables, ev.SkippedStatements = rep.Tables, rep.SkippedStatements
 	if err != nil {
 		ev.Kind, ev.Err = FileFailed, err
 		r.log(ctx, slog.LevelError, "import failed", "file", f.Name, "err", err)

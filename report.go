@@ -210,11 +210,15 @@ const (
 	EntryStarted
 	Progress
 	Log
+	// FileQueued is sent for each selected file that will be imported, in
+	// order, once the source is listed and before the first FileStarted, so
+	// that a tracker knows the whole run's work (Size) from the start.
+	FileQueued
 )
 
 var eventNames = [...]string{RunStarted: "run-started", RunFinished: "run-finished", FileStarted: "file-started",
 	FileSkipped: "file-skipped", FileFinished: "file-finished", FileFailed: "file-failed",
-	EntryStarted: "entry-started", Progress: "progress", Log: "log"}
+	EntryStarted: "entry-started", Progress: "progress", Log: "log", FileQueued: "file-queued"}
 
 // String returns the kind's name, such as "file-started".
 func (k EventKind) String() string {
@@ -238,7 +242,8 @@ type Event struct {
 	// of the entry (uncompressed) for EntryStarted; -1 or 0 when unknown.
 	Size int64
 	// Counts are the file's counters so far: Entries, BytesIn, BytesParsed,
-	// Statements and Rows (Tables and SkippedStatements are nil in events).
+	// Statements and Rows. Tables and SkippedStatements are nil, except in
+	// FileFinished and FileFailed, which carry the file's final counts.
 	Counts
 	// Level, Msg and Attrs are set for Log events (Attrs as slog key-value pairs).
 	Level slog.Level
