@@ -25,6 +25,10 @@ type Counts struct {
 	// (see [ErrSkipped]), by reason. Nothing is skipped without being
 	// counted.
 	SkippedStatements map[string]int64 `json:"skipped_statements,omitempty"`
+	// Notes counts what a sink changed or left out of statements it applied
+	// (see [Note]), by note: the column options a translation to another
+	// dialect dropped, for example.
+	Notes map[string]int64 `json:"notes,omitempty"`
 }
 
 // Add adds the counts of o to c, table by table and reason by reason.
@@ -37,6 +41,12 @@ func (c *Counts) Add(o Counts) {
 	}
 	for k, n := range o.SkippedStatements {
 		c.SkippedStatements[k] += n
+	}
+	if len(o.Notes) > 0 && c.Notes == nil {
+		c.Notes = make(map[string]int64, len(o.Notes))
+	}
+	for k, n := range o.Notes {
+		c.Notes[k] += n
 	}
 }
 

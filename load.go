@@ -57,7 +57,7 @@ func (fr *fileRun) counts() Counts {
 	c := fr.live.load()
 	fr.mu.Lock()
 	defer fr.mu.Unlock()
-	c.Tables, c.SkippedStatements = fr.merged.Tables, fr.merged.SkippedStatements
+	c.Tables, c.SkippedStatements, c.Notes = fr.merged.Tables, fr.merged.SkippedStatements, fr.merged.Notes
 	return c
 }
 
@@ -345,6 +345,16 @@ func (r *run) exec(ctx context.Context, fr *fileRun, er *entryRun, ld Load, st *
 		var skip *SkippedError
 		if errors.As(err, &skip) {
 			er.counts.SkippedStatements[skip.Reason]++
+			return nil
+		}
+		var note *NotedError
+		if errors.As(err, &note) {
+			if er.counts.Notes == nil {
+				er.counts.Notes = map[string]int64{}
+			}
+			for _, n := range note.Notes {
+				er.counts.Notes[n]++
+			}
 			return nil
 		}
 		var perr *sqlparse.Error

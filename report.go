@@ -190,6 +190,23 @@ type SkippedError struct {
 // Skip("mysql LOCK TABLES has no meaning in sqlite").
 func Skip(reason string) error { return &SkippedError{Reason: reason} }
 
+// NotedError is returned by a [Load]'s Exec to say that it applied a
+// statement with changes worth reporting: a sink that translates a dump of
+// another dialect names the parts it dropped or changed. The pipeline
+// counts each note in [Counts].Notes and goes on.
+type NotedError struct {
+	Notes []string
+}
+
+// Note returns a [*NotedError] for notes, for example
+// Note("not translated: ON UPDATE CURRENT_TIMESTAMP of actor.last_update").
+func Note(notes ...string) error { return &NotedError{Notes: notes} }
+
+// Error implements error.
+func (e *NotedError) Error() string {
+	return "importer: statement applied with notes: " + strings.Join(e.Notes, "; ")
+}
+
 // Error implements error.
 func (e *SkippedError) Error() string { return "importer: statement skipped: " + e.Reason }
 

@@ -58,6 +58,10 @@ type sqliteLoad struct {
 	inFlight   bool
 	scratch    []any
 	arena      []byte // copies of an expression row's values
+
+	// of MySQL dumps (sqlite_mysql.go)
+	latin1  bool // SET NAMES latin1: strings are converted to UTF-8
+	utf8buf []byte
 }
 
 // batch is the rows gathered for one INSERT, from consecutive INSERT
@@ -87,8 +91,12 @@ func (l *sqliteLoad) startTx(ctx context.Context, begin string) error {
 
 // Exec implements importer.Load.
 func (l *sqliteLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
-	if st.Dialect != sqlparse.SQLite {
-		return fmt.Errorf("sink: the sqlite sink loads sqlite dumps; this one is %s (cross-dialect loading is not built yet)", st.Dialect)
+	switch st.Dialect {
+	case sqlparse.SQLite:
+	case sqlparse.MySQL:
+		return l.execMySQL(ctx, st)
+	default:
+		return fmt.Errorf("sink: the sqlite sink loads sqlite and mysql dumps; this one is %s (not translated yet)", st.Dialect)
 	}
 	switch st.Kind {
 	case sqlparse.Meta:
@@ -124,6 +132,11 @@ func isTxControl(text []byte) bool {
 }
 
 func (l *sqliteLoad) insert(ctx context.Context, st *sqlparse.Statement) error {
+	return l.insertWith(ctx, st, st.Text)
+}
+
+// insertWith inserts the rows of st with the statement head head.
+func (l *sqliteLoad) insertWith(ctx context.Context, st *sqlparse.Statement, head []byte) error {
 	// A trailer known before the rows ("ON CONFLICT DO NOTHING") is applied
 	// to every row; one that only shows after the rows of a long statement
 	// cannot be, and fails the load rather than be dropped.
@@ -139,7 +152,7 @@ func (l *sqliteLoad) insert(ctx context.Context, st *sqlparse.Statement) error {
 		if err != nil {
 			return err
 		}
-		if err := l.addRow(ctx, st.Text, row, trailer, p); err != nil {
+		if err := l.addRow(ctx, head, row, trailer, p); err != nil {
 			return err
 		}
 	}
@@ -180,6 +193,9 @@ func (l *sqliteLoad) addRow(ctx context.Context, head []byte, row []sqlparse.Val
 	}
 	b.pos = append(b.pos, p)
 	for _, v := range row {
+		if l.latin1 && v.Kind == sqlparse.String {
+			v.Raw = l.toUTF8(v.Raw)
+		}
 		a, err := arg(v, &b.arena)
 		if err != nil {
 			return err

@@ -18,10 +18,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/dumpline/importer"
-	"github.com/dumpline/importer/status/schedule"
 	"github.com/dumpline/importer/sink"
 	"github.com/dumpline/importer/source"
 	"github.com/dumpline/importer/status"
+	"github.com/dumpline/importer/status/schedule"
 )
 
 // chromium returns the path of a Chromium, or skips the test (fails it

@@ -533,6 +533,7 @@ type jsonReport struct {
 	Rows              int64                `json:"rows"`
 	Tables            map[string]jsonTable `json:"tables"`
 	SkippedStatements map[string]int64     `json:"skipped_statements"`
+	Notes             map[string]int64     `json:"notes,omitempty"`
 	BytesIn           int64                `json:"bytes_in"`
 	BytesParsed       int64                `json:"bytes_parsed"`
 	Seconds           float64              `json:"seconds"`
@@ -573,6 +574,7 @@ func writeJSON(w io.Writer, rep *importer.Report, dry bool, warnings []string) e
 			out.Tables[t] = jsonTable{Rows: s}
 		}
 		maps.Copy(out.SkippedStatements, rep.SkippedStatements)
+		out.Notes = rep.Notes
 		for _, e := range rep.Errors {
 			out.Errors = append(out.Errors, oneLine(e.Error()))
 		}
@@ -596,6 +598,9 @@ func writeText(w io.Writer, rep *importer.Report, dry bool) {
 	fmt.Fprintf(w, "%d file(s) %s, %d skipped, %d failed; %d statements, %d rows; %s read (%s), %s parsed (%s) in %v\n",
 		rep.Imported, fileStatus(importer.Imported, dry), rep.Skipped, rep.Failed, rep.Statements, rep.Rows,
 		mb(rep.BytesIn), rate(rep.BytesIn, secs), mb(rep.BytesParsed), rate(rep.BytesParsed, secs), rep.Durations.Total.Round(time.Millisecond))
+	for _, k := range slices.Sorted(maps.Keys(rep.Notes)) {
+		fmt.Fprintf(w, "note (%d): %s\n", rep.Notes[k], k)
+	}
 	for _, k := range slices.Sorted(maps.Keys(rep.SkippedStatements)) {
 		fmt.Fprintf(w, "skipped %d statement(s): %s\n", rep.SkippedStatements[k], k)
 	}

@@ -1,0 +1,223 @@
+package sink
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/sqlparse"
+)
+
+// execMySQL applies a statement of a MySQL or MariaDB dump to SQLite: DDL
+// translated (see mysqlTable), rows bound as for a SQLite dump, and what
+// SQLite has no equivalent for skipped or noted by name, never dropped
+// silently.
+func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) error {
+	switch st.Kind {
+	case sqlparse.Meta:
+		return importer.Skip("client command")
+	case sqlparse.Insert:
+		if len(st.Trailer) > 0 {
+			return fmt.Errorf("sink: sqlite: %q after the rows is not translated", st.Trailer)
+		}
+		head, err := mysqlInsertHead(st.Text)
+		if err != nil {
+			return err
+		}
+		return l.insertWith(ctx, st, head)
+	case sqlparse.Copy:
+		return fmt.Errorf("sink: sqlite cannot load COPY data")
+	}
+	if err := l.drain(ctx); err != nil {
+		return err
+	}
+	name := st.Name
+	switch {
+	case st.Verb == sqlparse.Create && st.Object == sqlparse.Table:
+		t, err := mysqlTable(st.Text)
+		if err != nil {
+			return fmt.Errorf("sink: sqlite: %w", err)
+		}
+		if _, err := l.conn.ExecContext(ctx, t.create); err != nil {
+			return fmt.Errorf("sink: sqlite: %w (translated as %q)", err, t.create)
+		}
+		for _, ix := range t.indexes {
+			if _, err := l.conn.ExecContext(ctx, ix); err != nil {
+				return fmt.Errorf("sink: sqlite: %w (translated as %q)", err, ix)
+			}
+		}
+		var notes []string
+		for _, d := range t.dropped {
+			notes = append(notes, "not translated: "+d)
+		}
+		if len(notes) > 0 {
+			return importer.Note(notes...)
+		}
+		return nil
+	case st.Verb == sqlparse.Drop && st.Object == sqlparse.Table, st.Verb == sqlparse.Truncate:
+		if st.Verb == sqlparse.Truncate {
+			_, err := l.conn.ExecContext(ctx, "DELETE FROM "+quoteIdent(lastPart(name)))
+			return err
+		}
+		names, err := dropTableNames(st.Text)
+		if err != nil {
+			return err
+		}
+		for _, n := range names {
+			if _, err := l.conn.ExecContext(ctx, "DROP TABLE IF EXISTS "+quoteIdent(n)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case st.Verb == sqlparse.Create && st.Object == sqlparse.Index:
+		ix, _, err := mysqlIndex(st.Text)
+		if err != nil {
+			return importer.Skip("not translated to sqlite: index " + name + ": " + err.Error())
+		}
+		if _, err := l.conn.ExecContext(ctx, ix); err != nil {
+			return fmt.Errorf("sink: sqlite: %w (translated as %q)", err, ix)
+		}
+		return nil
+	case st.Object == sqlparse.Database:
+		return importer.Skip("the dump's databases are mapped onto the target file (USE, CREATE and DROP DATABASE)")
+	case st.Verb == sqlparse.Alter && st.Object == sqlparse.Table && isKeysToggle(st.Text):
+		return importer.Skip("ALTER TABLE … DISABLE/ENABLE KEYS (the sink builds indexes as it loads)")
+	case st.Verb != sqlparse.NoVerb:
+		what := st.Object.String()
+		if what == "" {
+			what = "statement"
+		}
+		return importer.Skip(fmt.Sprintf("not translated to sqlite: %s %s %s", st.Verb, what, lastPart(name)))
+	}
+	w := firstWord(st.Text)
+	switch w {
+	case "SET":
+		l.noteCharset(st.Text)
+		return importer.Skip("mysql session setting")
+	case "LOCK", "UNLOCK":
+		return importer.Skip("mysql LOCK/UNLOCK TABLES (the sink loads each file in one transaction)")
+	case "START", "BEGIN", "COMMIT", "ROLLBACK":
+		return importer.Skip("transaction control (the sink loads each file in one transaction)")
+	case "SELECT", "SHOW", "FLUSH", "DO", "ANALYZE", "OPTIMIZE", "CHECKSUM":
+		return importer.Skip("mysql " + w + " (changes no data)")
+	}
+	return fmt.Errorf("sink: sqlite: this MySQL statement is not translated: %.80q", st.Text)
+}
+
+// firstWord returns the first word of a statement, through conditional
+// comment markers, in upper case.
+func firstWord(text []byte) string {
+	ts := lexMySQL(text[:min(len(text), 200)])
+	if len(ts) == 0 || !ts[0].ident {
+		return ""
+	}
+	return strings.ToUpper(ts[0].text)
+}
+
+// lastPart returns the last dot-separated part of a name: the sink's
+// target is one database, so a MySQL database prefix is dropped.
+func lastPart(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// isKeysToggle reports whether an ALTER TABLE only disables or enables its
+// keys.
+func isKeysToggle(text []byte) bool {
+	ts := lexMySQL(text)
+	return len(ts) >= 2 && is(ts[len(ts)-1], "KEYS") && is(ts[len(ts)-2], "DISABLE", "ENABLE")
+}
+
+// dropTableNames returns the tables of a DROP TABLE statement.
+func dropTableNames(text []byte) ([]string, error) {
+	ts := lexMySQL(text)
+	var names []string
+	for i := 2; i < len(ts); i++ {
+		switch t := ts[i]; {
+		case is(t, "IF", "EXISTS", "TEMPORARY", "RESTRICT", "CASCADE"):
+		case t.text == "," || t.text == ".":
+		case t.ident:
+			if i+1 < len(ts) && ts[i+1].text == "." {
+				continue // a database prefix
+			}
+			names = append(names, unquoteIdent(t.text))
+		default:
+			return nil, fmt.Errorf("sink: sqlite: cannot translate %q", text)
+		}
+	}
+	return names, nil
+}
+
+// mysqlInsertHead translates the head of an INSERT or REPLACE ("INSERT
+// IGNORE INTO `db`.`t` (`a`) VALUES") for SQLite.
+func mysqlInsertHead(text []byte) ([]byte, error) {
+	ts := lexMySQL(text)
+	verb := "INSERT INTO "
+	i := 0
+	for ; i < len(ts) && ts[i].ident && !(i > 0 && ts[i].text[0] == '`'); i++ {
+		switch {
+		case is(ts[i], "REPLACE"):
+			verb = "REPLACE INTO "
+		case is(ts[i], "IGNORE"):
+			verb = "INSERT OR IGNORE INTO "
+		case is(ts[i], "INSERT", "INTO", "LOW_PRIORITY", "DELAYED", "HIGH_PRIORITY"):
+		default:
+			goto name
+		}
+	}
+name:
+	if i >= len(ts) || !ts[i].ident {
+		return nil, fmt.Errorf("sink: sqlite: cannot translate %q", text)
+	}
+	table := unquoteIdent(ts[i].text)
+	i++
+	if i+1 < len(ts) && ts[i].text == "." {
+		table = unquoteIdent(ts[i+1].text)
+		i += 2
+	}
+	rest := ts[i:]
+	if n := len(rest); n == 0 || !is(rest[n-1], "VALUES", "VALUE") {
+		return nil, fmt.Errorf("sink: sqlite: cannot translate %q", text)
+	}
+	cols := join(rest[:len(rest)-1])
+	return []byte(verb + quoteIdent(table) + " " + cols + " VALUES"), nil
+}
+
+// noteCharset follows SET NAMES: a dump written in latin1 has its strings
+// converted to UTF-8 (MySQL's latin1 is Windows-1252).
+func (l *sqliteLoad) noteCharset(text []byte) {
+	ts := lexMySQL(text)
+	for i := 0; i+2 < len(ts); i++ {
+		if is(ts[i], "SET") && is(ts[i+1], "NAMES") {
+			l.latin1 = strings.EqualFold(strings.Trim(ts[i+2].text, "'\""), "latin1")
+		}
+	}
+}
+
+// toUTF8 returns a latin1 string as UTF-8, in the load's scratch buffer.
+func (l *sqliteLoad) toUTF8(b []byte) []byte {
+	if utf8.Valid(b) && !hasHigh(b) {
+		return b
+	}
+	out := l.utf8buf[:0]
+	for _, c := range b {
+		out = utf8.AppendRune(out, charmap.Windows1252.DecodeByte(c))
+	}
+	l.utf8buf = out
+	return out
+}
+
+func hasHigh(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
