@@ -8,11 +8,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// The row counts of the Chinook sample, as the sqlite3 shell loads
-// chinook-dot-dump.sql (sqlite3 chk.db < chinook-dot-dump.sql).
-var chinookRows = map[string]int64{
-	"Album": 347, "Artist": 275, "Customer": 59, "Employee": 8, "Genre": 25, "Invoice": 412,
-	"InvoiceLine": 2240, "MediaType": 5, "Playlist": 18, "PlaylistTrack": 8715, "Track": 3503,
+// The row counts of the Sakila sample, as the real mariadb client loads it
+// into MariaDB 10.11 (see sqlparse's corpus counts), with film_text empty:
+// MySQL fills it by triggers, which SQLite does not get.
+var sakilaRows = map[string]int64{
+	"actor": 200, "address": 603, "category": 16, "city": 600, "country": 109, "customer": 599,
+	"film": 1000, "film_actor": 5462, "film_category": 1000, "film_text": 0, "inventory": 4581, "language": 6,
+	"payment": 16049, "rental": 16044, "staff": 2, "store": 2,
 }
 
 func TestQuickstart(t *testing.T) {
@@ -21,7 +23,7 @@ func TestQuickstart(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, out.String())
 	}
-	if diff := cmp.Diff(chinookRows, got); diff != "" {
+	if diff := cmp.Diff(sakilaRows, got); diff != "" {
 		t.Errorf("rows per table (-want +got):\n%s", diff)
 	}
 }
