@@ -11,14 +11,16 @@ import (
 // wholeCases are inputs that a nightly job must refuse, each with the
 // error it gets by default and the Allow that accepts it (none for input
 // that no option makes a dump).
-var wholeCases = func() []struct {
+type wholeCase struct {
 	name  string
 	in    string
 	d     Dialect
 	want  error
 	allow Allow
 	msg   string
-} {
+}
+
+var wholeCases = func() []wholeCase {
 	rng := rand.New(rand.NewPCG(3, 4))
 	random := make([]byte, 100<<10)
 	for i := range random {
@@ -30,14 +32,7 @@ var wholeCases = func() []struct {
 	pgDump := "--\n-- PostgreSQL database dump\n--\n\nSET statement_timeout = 0;\nCREATE TABLE public.t (a integer);\n" +
 		"COPY public.t (a) FROM stdin;\n1\n2\n\\.\n\n"
 	sqliteDump := "PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\nCREATE TABLE t(a);\nINSERT INTO t VALUES(1);\n"
-	return []struct {
-		name  string
-		in    string
-		d     Dialect
-		want  error
-		allow Allow
-		msg   string
-	}{
+	return []wholeCase{
 		{"random bytes", string(random), Auto, ErrNotSQL, Allow{}, "a statement begins with"},
 		{"hello world", "hello world\n", Auto, ErrNotSQL, Allow{}, `a statement begins with "hello"`},
 		{"passwd-like file", "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n", Auto, ErrNotSQL, Allow{}, `"root:x:0:0:root:/root:/b"`},
