@@ -357,12 +357,15 @@ func (readOnly) Record(context.Context, source.File) error { return nil }
 // importRun runs the pipeline for parse and load and prints its report.
 func importRun(ctx context.Context, p *importer.Pipeline, o *options, stdout, stderr io.Writer) error {
 	dry := p.Sink == nil
+	// The log and the progress lines are written from the pipeline's
+	// goroutines: one lock keeps their lines whole.
+	during := &syncWriter{w: stderr}
 	if o.v {
-		p.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+		p.Logger = slog.New(slog.NewTextHandler(during, nil))
 	}
 	var prog *progress
 	if !o.quiet {
-		prog = newProgress(stderr, dry)
+		prog = newProgress(during, isTerminal(stderr), dry)
 		p.Status = prog
 	}
 	rep, err := p.Run(ctx)

@@ -43,12 +43,13 @@ type fileProgress struct {
 	done             bool
 }
 
-func newProgress(w io.Writer, dry bool) *progress {
+// newProgress returns a progress writing to w, a bar when onTerminal.
+func newProgress(w io.Writer, onTerminal, dry bool) *progress {
 	p := &progress{w: w, verb: "imported", files: map[string]*fileProgress{}, every: 5 * time.Second, now: time.Now}
 	if dry {
 		p.verb = "checked"
 	}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if onTerminal {
 		p.bar = progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionShowBytes(true),
@@ -175,6 +176,24 @@ func (p *progress) line(now time.Time) string {
 		b.WriteString("; " + p.fileFigures(n, now))
 	}
 	return b.String()
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// syncWriter serialises the writes of several goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
 }
 
 func (p *progress) finish() {

@@ -14,7 +14,7 @@ import (
 // per second), and a line per finished file.
 func TestProgressPlainLines(t *testing.T) {
 	var out strings.Builder
-	p := newProgress(&out, false)
+	p := newProgress(&out, false, false)
 	clock := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 	p.now = func() time.Time { return clock }
 	p.Track(importer.Event{Kind: importer.FileStarted, File: "a.zip", Size: 100e6})
