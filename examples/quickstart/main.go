@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -62,7 +63,9 @@ func main() {
 // run serves the sample from an SSH server on loopback, imports it into the
 // SQLite file dir/sakila.db and returns the rows per table counted in the
 // database.
-func run(ctx context.Context, dir string, out io.Writer) (map[string]int64, error) {
+func run(ctx context.Context, dir string, w io.Writer) (map[string]int64, error) {
+	// The log and the progress lines are written from several goroutines.
+	out := &syncWriter{w: w}
 	// The drop: the bundled zip in a folder, served over SFTP on 127.0.0.1.
 	drop := filepath.Join(dir, "drop")
 	zipped, err := sample.ReadFile("testdata/sakila.zip")
@@ -98,7 +101,7 @@ func run(ctx context.Context, dir string, out io.Writer) (map[string]int64, erro
 		Patterns:  []string{"*.zip"},
 		Extractor: &archive.Extractor{Password: archive.StaticPassword(samplePassword)},
 		Sink:      target,
-		Status:   tracker,
+		Status:    tracker,
 		// Progress events every 100ms (the default is 250ms).
 		ProgressInterval: 100 * time.Millisecond,
 		Logger:           slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: slog.LevelInfo})),
@@ -189,4 +192,16 @@ func countRows(ctx context.Context, path string) (map[string]int64, error) {
 		counts[t] = n
 	}
 	return counts, nil
+}
+
+// syncWriter serialises the writes of several goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
 }

@@ -144,7 +144,8 @@ func TestService(t *testing.T) {
 	db := filepath.Join(dir, "app.db")
 	base, stop := start(t, "-source", drop, "-target", "sqlite:"+db, "-state", filepath.Join(dir, "state.json"), "-daily", "03:30", "-tz", "Europe/Berlin")
 
-	s := getStatus(t, base)
+	// The scheduler sets the next run once it has started.
+	s := waitState(t, base, func(s snapshot) bool { return s.NextRun != "" })
 	if s.State != "idle" || s.NextRun == "" {
 		t.Fatalf("at start: %+v", s)
 	}
