@@ -1,10 +1,12 @@
 package sink_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -382,5 +384,87 @@ func TestMySQLAppend(t *testing.T) {
 	srv.Open(t, target).QueryRow("SELECT COUNT(*) FROM a").Scan(&n)
 	if n != 303 {
 		t.Errorf("%d rows after the failed append, want 303", n)
+	}
+}
+
+// TestMySQLReplaceIsAtomic polls the target while a replace runs: every
+// read sees the old rows of both tables or the new rows of both.
+func TestMySQLReplaceIsAtomic(t *testing.T) {
+	srv := testdb.MariaDBServer(t)
+	ctx := t.Context()
+	target := "sink_atomic"
+	t.Cleanup(func() { srv.DropDB(context.Background(), target) })
+	dir := t.TempDir()
+	writeDump(t, dir, "d.sql", "old", 3000, "")
+	if _, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN("")}, dir, target); err != nil {
+		t.Fatal(err)
+	}
+	writeDump(t, dir, "d.sql", "new", 40000, "")
+	conn := srv.Open(t, target)
+	stop := make(chan struct{})
+	type seen struct{ a, b int }
+	res := make(chan map[seen]int)
+	go func() {
+		m := map[seen]int{}
+		for {
+			select {
+			case <-stop:
+				res <- m
+				return
+			default:
+			}
+			var s seen
+			if err := conn.QueryRow("SELECT (SELECT COUNT(*) FROM a), (SELECT COUNT(*) FROM b)").Scan(&s.a, &s.b); err != nil {
+				m[seen{-1, -1}]++
+				continue
+			}
+			m[s]++
+		}
+	}()
+	_, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN("")}, dir, target)
+	close(stop)
+	m := <-res
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s, n := range m {
+		if s != (seen{3000, 3000}) && s != (seen{40000, 40000}) {
+			t.Errorf("a reader saw %d rows in a and %d in b (%d times)", s.a, s.b, n)
+		}
+	}
+	if m[seen{3000, 3000}] == 0 {
+		t.Log("the reader never saw the old rows (the load was faster than one poll)")
+	}
+	t.Logf("reads: %v", m)
+}
+
+// TestMySQLWithoutLocalInfile loads through INSERTs when the server refuses
+// LOCAL INFILE.
+func TestMySQLWithoutLocalInfile(t *testing.T) {
+	srv := testdb.MariaDBServer(t)
+	ctx := t.Context()
+	if err := srv.Exec(ctx, "SET GLOBAL local_infile = 0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Exec(context.Background(), "SET GLOBAL local_infile = 1") })
+	target := "sink_noinfile"
+	t.Cleanup(func() { srv.DropDB(context.Background(), target) })
+	dir := concat(t, "countries.sql", "regions.sql", "countries.sql")
+	var log bytes.Buffer
+	s := &sink.MySQL{DSN: srv.DSN(""), Logger: slog.New(slog.NewTextHandler(&log, nil))}
+	if _, err := loadFiles(ctx, s, dir, target); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "rows_load_data=0 ") || !strings.Contains(log.String(), "local_infile=false") {
+		t.Errorf("the log does not say the INSERT path ran: %s", log.String())
+	}
+	client := srv.CreateDB(t)
+	if err := client.LoadFile(ctx, filepath.Join(dir, "countries.sql")); err != nil {
+		t.Fatal(err)
+	}
+	admin := srv.Open(t, "")
+	want, got := checksums(t, admin, client.Name), checksums(t, admin, target)
+	if fmt.Sprint(want) != fmt.Sprint(got) {
+		t.Errorf("checksums %v, the client's %v", got, want)
 	}
 }
