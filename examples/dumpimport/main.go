@@ -533,7 +533,7 @@ func openTarget(arg string, o *options) (importer.Sink, func(), error) {
 	case "mysql":
 		cfg, err := mysql.ParseDSN(rest)
 		if err != nil { // its message may quote the DSN
-			return nil, nil, fmt.Errorf("TARGET %s: not a go-sql-driver DSN (user@tcp(host:port)/db)", redact(arg))
+			return nil, nil, fmt.Errorf("TARGET %s: not a go-sql-driver DSN (mysql:user@tcp(host:port)/db); the schemes are: %s", redact(arg), targetSchemes)
 		}
 		if cfg.DBName == "" {
 			return nil, nil, fmt.Errorf("TARGET %s names no database: want mysql:user@tcp(host:port)/db", redact(arg))
