@@ -90,13 +90,14 @@ func (l *mysqlLoad) startStream(ctx context.Context, st *sqlparse.Statement, key
 		return nil, err
 	}
 	s.strict = strings.Contains(mode, "STRICT_")
+	var loadCS string
 	if bulk && l.bulk && !strings.Contains(st.Table, ".") {
-		ok, err := l.sameCharset(ctx, c, st.Table, cs)
-		if err != nil {
+		var err error
+		if loadCS, err = l.loadCharset(ctx, c, st.Table, cs); err != nil {
 			s.release()
 			return nil, err
 		}
-		s.bulk = ok
+		s.bulk = loadCS != ""
 	}
 	l.running = append(l.running, s)
 	if !s.bulk {
@@ -105,7 +106,7 @@ func (l *mysqlLoad) startStream(ctx context.Context, st *sqlparse.Statement, key
 	s.ch, s.free = make(chan []byte, chunksAhead), make(chan []byte, chunksAhead+1)
 	l.seq++
 	name := "dumpline_" + l.id + "_" + strconv.Itoa(l.seq)
-	q := loadDataSQL(name, st.Table, st.Columns, ignore, replace, strings.Contains(mode, "NO_BACKSLASH_ESCAPES"))
+	q := loadDataSQL(name, st.Table, st.Columns, loadCS, ignore, replace, strings.Contains(mode, "NO_BACKSLASH_ESCAPES"))
 	r := &chanReader{s: s}
 	mysql.RegisterReaderHandler(name, func() io.Reader { return r })
 	go func() {
@@ -122,35 +123,55 @@ func (l *mysqlLoad) startStream(ctx context.Context, st *sqlparse.Statement, key
 	return s, nil
 }
 
-// sameCharset reports whether every text column of table is in charset
-// cs, so that LOAD DATA … CHARACTER SET binary stores what the client's
-// INSERT would.
-func (l *mysqlLoad) sameCharset(ctx context.Context, c *sql.Conn, table, cs string) (bool, error) {
-	rows, err := c.QueryContext(ctx, "SELECT DISTINCT character_set_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND character_set_name IS NOT NULL", l.dbName, table)
+// loadCharset returns the CHARACTER SET of the LOAD DATA into table that
+// stores what the client's INSERT in character set cs would, or "" when
+// there is none and the rows go through INSERTs. When every text column is
+// in cs (utf8mb3 and utf8mb4 count as one), the bytes pass as they are
+// (binary); when some are not but the table has no binary column, the
+// server converts from cs as it does for the client; a table with both
+// goes through INSERTs.
+func (l *mysqlLoad) loadCharset(ctx context.Context, c *sql.Conn, table, cs string) (string, error) {
+	rows, err := c.QueryContext(ctx, "SELECT IFNULL(character_set_name, ''), data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?", l.dbName, table)
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	defer rows.Close()
 	norm := func(s string) string {
-		if s == "utf8" {
-			return "utf8mb3"
+		switch s {
+		case "utf8", "utf8mb3":
+			return "utf8mb4"
 		}
 		return s
 	}
+	same, binary := true, false
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return false, err
+		var n, typ string
+		if err := rows.Scan(&n, &typ); err != nil {
+			return "", err
 		}
-		if norm(n) != norm(cs) {
-			return false, nil
+		switch {
+		case n != "":
+			same = same && norm(n) == norm(cs)
+		case strings.Contains(typ, "blob") || strings.Contains(typ, "binary") || typ == "bit" ||
+			strings.Contains(typ, "geometry") || strings.Contains(typ, "point") || strings.Contains(typ, "polygon") ||
+			strings.Contains(typ, "linestring") || strings.Contains(typ, "collection"):
+			binary = true
 		}
 	}
-	return true, rows.Err()
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	switch {
+	case same:
+		return "binary", nil
+	case !binary && !strings.ContainsAny(cs, "`' "):
+		return cs, nil
+	}
+	return "", nil
 }
 
 // loadDataSQL is the LOAD DATA statement of a stream.
-func loadDataSQL(name, table string, cols []string, ignore, replace, noBackslash bool) string {
+func loadDataSQL(name, table string, cols []string, charset string, ignore, replace, noBackslash bool) string {
 	var b strings.Builder
 	b.WriteString("LOAD DATA LOCAL INFILE 'Reader::" + name + "' ")
 	switch {
@@ -163,7 +184,7 @@ func loadDataSQL(name, table string, cols []string, ignore, replace, noBackslash
 	if noBackslash {
 		esc = `'\'`
 	}
-	b.WriteString("INTO TABLE " + quoteName(table) + " CHARACTER SET binary FIELDS TERMINATED BY '\t' ESCAPED BY " + esc +
+	b.WriteString("INTO TABLE " + quoteName(table) + " CHARACTER SET " + charset + " FIELDS TERMINATED BY '\t' ESCAPED BY " + esc +
 		" LINES TERMINATED BY '\n'")
 	if cols != nil {
 		b.WriteString(" (")
@@ -217,6 +238,8 @@ func (s *stream) warnings(ctx context.Context) error {
 		case 1062: // duplicate key: LOCAL turns the error into a warning
 			fail = !s.ignore && !s.replace
 		case 1261, 1262: // a row with fewer or more values than columns
+			fail = true
+		case 1366: // an incorrect string value: stored otherwise than by the client
 			fail = true
 		default:
 			fail = s.strict || level == "Error"

@@ -111,7 +111,7 @@ func loadFiles(ctx context.Context, s importer.Sink, dir, db string, patterns ..
 }
 
 // checksums returns CHECKSUM TABLE of every base table of db.
-func checksums(t *testing.T, conn *sql.DB, db string) map[string]string {
+func checksums(t testing.TB, conn *sql.DB, db string) map[string]string {
 	t.Helper()
 	rows, err := conn.Query("SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'", db)
 	if err != nil {
