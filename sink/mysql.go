@@ -55,17 +55,22 @@ import (
 //
 // Rows go through LOAD DATA LOCAL INFILE from an io.Reader (go-sql-driver's
 // "Reader::" handlers), encoded as they are decoded, and several tables load
-// at once (see Jobs). A table whose text columns have another character set
-// than the session's client character set, the rows of a statement holding
+// at once (see Jobs). The LOAD DATA passes the bytes as they are (CHARACTER
+// SET binary) when the table's text columns are in the session's client
+// character set (utf8mb3 and utf8mb4 count as one), and has the server
+// convert from the client character set, as for the client's INSERT, when
+// they are not and the table has no binary column. Multi-row prepared
+// INSERTs take the rest: a table with both, the rows of a statement holding
 // an expression or DEFAULT, a statement with a trailer (ON DUPLICATE KEY
-// UPDATE) and every row when the server refuses LOCAL INFILE (MySQL 8 has
-// local_infile off by default) go through multi-row prepared INSERTs
-// instead; Logger says which path ran for how many rows. After each LOAD
-// DATA the sink compares the rows the server took with the rows it sent and
-// reads SHOW WARNINGS: a duplicate key, and a conversion warning under a
-// strict sql_mode, fail the load, as the INSERT the mysql client would
-// have run fails. In Replace mode Commit also counts the rows of each
-// staged table and fails when they are not the rows decoded.
+// UPDATE), and every row when the server refuses LOCAL INFILE (MySQL 8 has
+// local_infile off by default); Logger says how many rows went each way.
+// After each LOAD DATA the sink compares the rows the server took with the
+// rows it sent and reads SHOW WARNINGS: a duplicate key, a row with another
+// number of values than columns, an incorrect string value, and any
+// conversion warning under a strict sql_mode fail the load, as the INSERT
+// the mysql client would have run fails. In Replace mode Commit also
+// counts the rows of each staged table and fails when they are not the
+// rows decoded (unless the dump has triggers, or INSERT IGNORE or REPLACE).
 //
 // Conditional comments among the values of an INSERT (sakila's
 // /*!50705 0x…,*/) depend on the server: MySQL implements
