@@ -247,7 +247,7 @@ func (s *MySQL) Begin(ctx context.Context, t importer.Target) (importer.Load, er
 		return nil, redact(cfg, target, err)
 	}
 	l := &mysqlLoad{s: s, cfg: cfg, db: db, mode: s.Mode, target: target, jobs: jobs,
-		slots: make(chan struct{}, jobs), streams: map[string]*stream{}, rows: map[string]int64{}, noCount: map[string]bool{}}
+		slots: make(chan struct{}, jobs), streams: map[string]*stream{}, rows: map[string]int64{}, noCount: map[string]bool{}, serial: map[string]bool{}}
 	if err := l.begin(ctx); err != nil {
 		l.close(context.WithoutCancel(ctx))
 		return nil, redact(cfg, target, err)

@@ -47,6 +47,7 @@ type mysqlLoad struct {
 	rows     map[string]int64 // rows decoded, by table
 	noCount  map[string]bool  // tables whose rows cannot be counted (IGNORE, REPLACE)
 	triggers bool             // the dump creates triggers
+	serial   map[string]bool  // tables whose rows load in order, on one LOAD DATA at a time
 	nBulk    int64
 	nInsert  int64
 }
@@ -255,7 +256,24 @@ func (l *mysqlLoad) insert(ctx context.Context, st *sqlparse.Statement) error {
 			}
 			cur = s
 		}
-		if err := cur.add(ctx, row, pos); err != nil {
+		err := cur.add(ctx, row, pos)
+		if errors.Is(err, errSerial) {
+			// The rest of the statement goes in order, through INSERTs.
+			s.end()
+			delete(l.streams, st.Table)
+			s = nil
+			if err := l.waitTable(ctx, st.Table); err != nil {
+				return err
+			}
+			l.serial[st.Table] = true
+			f, ferr := l.startStream(ctx, st, key, pos, ignore, replace, false)
+			if ferr != nil {
+				return ferr
+			}
+			fallback = f
+			err = f.add(ctx, row, pos)
+		}
+		if err != nil {
 			return err
 		}
 	}

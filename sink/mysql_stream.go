@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,10 @@ type stream struct {
 	waited  bool
 
 	// bulk
+	group   []*stream // the LOAD DATAs the rows are dealt to, this one first
+	next    int       // the one the next chunk goes to
+	bufRows int64     // rows in buf
+	aiIdx   int       // the AUTO_INCREMENT column's value in a row, or -1
 	ch      chan []byte
 	free    chan []byte
 	buf     []byte
@@ -91,22 +96,68 @@ func (l *mysqlLoad) startStream(ctx context.Context, st *sqlparse.Statement, key
 	}
 	s.strict = strings.Contains(mode, "STRICT_")
 	var loadCS string
+	var info tableInfo
 	if bulk && l.bulk && !strings.Contains(st.Table, ".") {
 		var err error
-		if loadCS, err = l.loadCharset(ctx, c, st.Table, cs); err != nil {
+		if loadCS, info, err = l.loadCharset(ctx, c, st.Table, cs); err != nil {
 			s.release()
 			return nil, err
 		}
 		s.bulk = loadCS != ""
 	}
+	s.aiIdx = -1
+	if info.ai != "" {
+		s.aiIdx = slices.Index(st.Columns, info.ai)
+		if st.Columns == nil {
+			s.aiIdx = info.aiPos - 1
+		}
+		if s.aiIdx < 0 {
+			s.bulk = false // every value left to the server: see errSerial
+		}
+	}
 	l.running = append(l.running, s)
 	if !s.bulk {
 		return s, nil
 	}
-	s.ch, s.free = make(chan []byte, chunksAhead), make(chan []byte, chunksAhead+1)
-	l.seq++
-	name := "dumpline_" + l.id + "_" + strconv.Itoa(l.seq)
-	q := loadDataSQL(name, st.Table, st.Columns, loadCS, ignore, replace, strings.Contains(mode, "NO_BACKSLASH_ESCAPES"))
+	q := func() string {
+		l.seq++
+		name := "dumpline_" + l.id + "_" + strconv.Itoa(l.seq)
+		return name + "\x00" + loadDataSQL(name, st.Table, st.Columns, loadCS, ignore, replace, strings.Contains(mode, "NO_BACKSLASH_ESCAPES"))
+	}
+	s.free = make(chan []byte, 2*chunksAhead+1)
+	s.group = []*stream{s}
+	s.startLoader(ctx, q())
+	// The rows of a table with a primary key are dealt, chunk by chunk,
+	// to several LOAD DATAs at once, unless their order may matter: an
+	// AUTO_INCREMENT value left to the server (a row that does so ends
+	// the deal, see errSerial).
+	if info.pk && (info.ai == "" || s.aiIdx >= 0) && !l.serial[st.Table] && l.mode != Append {
+		for len(s.group) < l.jobs {
+			select {
+			case l.slots <- struct{}{}:
+			case <-ctx.Done():
+				return s, nil
+			}
+			c, own, err := l.conn(ctx)
+			if err != nil {
+				<-l.slots
+				break
+			}
+			m := &stream{l: l, table: s.table, key: s.key, pos: pos, ctx: ctx, bulk: true, ignore: ignore, replace: replace,
+				strict: s.strict, conn: c, ownConn: own, done: make(chan struct{}), free: s.free}
+			l.running = append(l.running, m)
+			s.group = append(s.group, m)
+			m.startLoader(ctx, q())
+		}
+	}
+	return s, nil
+}
+
+// startLoader runs the stream's LOAD DATA on a goroutine of its own;
+// nameQuery is the reader's name and the statement, split by a NUL.
+func (s *stream) startLoader(ctx context.Context, nameQuery string) {
+	name, q, _ := strings.Cut(nameQuery, "\x00")
+	s.ch = make(chan []byte, chunksAhead)
 	r := &chanReader{s: s}
 	mysql.RegisterReaderHandler(name, func() io.Reader { return r })
 	go func() {
@@ -120,7 +171,6 @@ func (l *mysqlLoad) startStream(ctx context.Context, st *sqlparse.Statement, key
 			}
 		}
 	}()
-	return s, nil
 }
 
 // loadCharset returns the CHARACTER SET of the LOAD DATA into table that
@@ -130,10 +180,15 @@ func (l *mysqlLoad) startStream(ctx context.Context, st *sqlparse.Statement, key
 // (binary); when some are not but the table has no binary column, the
 // server converts from cs as it does for the client; a table with both
 // goes through INSERTs.
-func (l *mysqlLoad) loadCharset(ctx context.Context, c *sql.Conn, table, cs string) (string, error) {
-	rows, err := c.QueryContext(ctx, "SELECT IFNULL(character_set_name, ''), data_type FROM information_schema.columns WHERE table_schema = ? AND table_name = ?", l.dbName, table)
+//
+// It also returns what decides whether the rows may be dealt to several
+// LOAD DATAs at once: whether the table has a primary key, and its
+// AUTO_INCREMENT column with its position (1-based), if any.
+func (l *mysqlLoad) loadCharset(ctx context.Context, c *sql.Conn, table, cs string) (string, tableInfo, error) {
+	var info tableInfo
+	rows, err := c.QueryContext(ctx, "SELECT IFNULL(character_set_name, ''), data_type, column_name, column_key, extra, ordinal_position FROM information_schema.columns WHERE table_schema = ? AND table_name = ?", l.dbName, table)
 	if err != nil {
-		return "", err
+		return "", info, err
 	}
 	defer rows.Close()
 	norm := func(s string) string {
@@ -145,9 +200,14 @@ func (l *mysqlLoad) loadCharset(ctx context.Context, c *sql.Conn, table, cs stri
 	}
 	same, binary := true, false
 	for rows.Next() {
-		var n, typ string
-		if err := rows.Scan(&n, &typ); err != nil {
-			return "", err
+		var n, typ, col, key, extra string
+		var ord int
+		if err := rows.Scan(&n, &typ, &col, &key, &extra, &ord); err != nil {
+			return "", info, err
+		}
+		info.pk = info.pk || key == "PRI"
+		if strings.Contains(strings.ToLower(extra), "auto_increment") {
+			info.ai, info.aiPos = col, ord
 		}
 		switch {
 		case n != "":
@@ -159,16 +219,29 @@ func (l *mysqlLoad) loadCharset(ctx context.Context, c *sql.Conn, table, cs stri
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return "", err
+		return "", info, err
 	}
 	switch {
 	case same:
-		return "binary", nil
+		return "binary", info, nil
 	case !binary && !strings.ContainsAny(cs, "`' "):
-		return cs, nil
+		return cs, info, nil
 	}
-	return "", nil
+	return "", info, nil
 }
+
+// tableInfo is what loadCharset learns of a table's keys.
+type tableInfo struct {
+	pk    bool
+	ai    string
+	aiPos int
+}
+
+// errSerial says that a row leaves its AUTO_INCREMENT value to the server:
+// it needs the rows before it loaded first, and an INSERT, since LOAD DATA
+// reserves such values in batches and leaves gaps that the client's INSERT
+// does not.
+var errSerial = errors.New("sink: mysql: row needs a serial load")
 
 // loadDataSQL is the LOAD DATA statement of a stream.
 func loadDataSQL(name, table string, cols []string, charset string, ignore, replace, noBackslash bool) string {
@@ -292,6 +365,11 @@ func (s *stream) add(ctx context.Context, row []sqlparse.Value, pos rowPos) erro
 	if !s.bulk {
 		return s.addInsert(ctx, row, pos)
 	}
+	if s.aiIdx >= 0 {
+		if v := row[s.aiIdx]; v.Kind != sqlparse.Int || string(v.Raw) == "0" {
+			return errSerial
+		}
+	}
 	if s.buf == nil {
 		select {
 		case s.buf = <-s.free:
@@ -300,7 +378,7 @@ func (s *stream) add(ctx context.Context, row []sqlparse.Value, pos rowPos) erro
 		}
 	}
 	s.buf = appendTSV(s.buf, row)
-	s.sent++
+	s.bufRows++
 	s.l.nBulk++
 	if len(s.buf) >= chunkSize {
 		return s.send(ctx)
@@ -313,12 +391,15 @@ func (s *stream) send(ctx context.Context) error {
 	if len(s.buf) == 0 {
 		return nil
 	}
+	m := s.group[s.next%len(s.group)]
+	s.next++
+	m.sent += s.bufRows
 	select {
-	case s.ch <- s.buf:
-		s.buf = nil
+	case m.ch <- s.buf:
+		s.buf, s.bufRows = nil, 0
 		return nil
-	case <-s.done:
-		return s.failure(s.err)
+	case <-m.done:
+		return m.failure(m.err)
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -453,14 +534,23 @@ func (s *stream) end() error {
 		s.release()
 		return s.err
 	}
-	if len(s.buf) > 0 && !s.aborted.Load() {
-		select {
-		case s.ch <- s.buf:
-		case <-s.done:
+	if len(s.buf) > 0 && len(s.group) > 0 {
+		m := s.group[s.next%len(s.group)]
+		m.sent += s.bufRows
+		if !m.aborted.Load() {
+			select {
+			case m.ch <- s.buf:
+			case <-m.done:
+			}
 		}
-		s.buf = nil
+		s.buf, s.bufRows = nil, 0
 	}
-	close(s.ch)
+	for _, m := range s.group {
+		if m != s {
+			m.ended = true
+		}
+		close(m.ch)
+	}
 	return nil
 }
 

@@ -468,3 +468,44 @@ func TestMySQLWithoutLocalInfile(t *testing.T) {
 		t.Errorf("checksums %v, the client's %v", got, want)
 	}
 }
+
+// TestMySQLAutoIncrementInOrder loads a table whose first rows give their
+// AUTO_INCREMENT values, dealt to several LOAD DATAs, and whose last ones
+// leave them to the server: those get the next values, in order.
+func TestMySQLAutoIncrementInOrder(t *testing.T) {
+	srv := testdb.MariaDBServer(t)
+	ctx := t.Context()
+	target := "sink_ai"
+	t.Cleanup(func() { srv.DropDB(context.Background(), target) })
+	var b strings.Builder
+	b.WriteString("CREATE TABLE c (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(20));\n")
+	for i := 0; i < 60000; i += 1000 {
+		b.WriteString("INSERT INTO c VALUES ")
+		for j := i; j < i+1000; j++ {
+			if j > i {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "(%d,'explicit-%d')", j+1, j)
+		}
+		b.WriteString(";\n")
+	}
+	b.WriteString("INSERT INTO c VALUES (NULL,'auto-1'),(NULL,'auto-2');\nINSERT INTO c (v) VALUES ('auto-3');\n")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "d.sql"), []byte(b.String()), 0o644)
+	if _, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN(""), Jobs: 3}, dir, target); err != nil {
+		t.Fatal(err)
+	}
+	conn := srv.Open(t, target)
+	var n int
+	conn.QueryRow("SELECT COUNT(*) FROM c").Scan(&n)
+	if n != 60003 {
+		t.Errorf("%d rows, want 60003", n)
+	}
+	for i, v := range []string{"auto-1", "auto-2", "auto-3"} {
+		var id int
+		conn.QueryRow("SELECT id FROM c WHERE v = ?", v).Scan(&id)
+		if id != 60001+i {
+			t.Errorf("%s: id %d, want %d", v, id, 60001+i)
+		}
+	}
+}
