@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +53,22 @@ func BenchmarkMySQLReplaceBigDump(b *testing.B) {
 		b.ReportMetric(clientTime.Seconds(), "client-s")
 		b.ReportMetric(sinkTime.Seconds(), "sink-s")
 		b.ReportMetric(clientTime.Seconds()/sinkTime.Seconds(), "speedup")
+		b.ReportMetric(peakRSSMB(), "peak-rss-MB")
 	}
+}
+
+// peakRSSMB is the test process's peak resident set (VmHWM), in MB, or 0
+// where /proc does not say.
+func peakRSSMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			return float64(kb) / 1024
+		}
+	}
+	return 0
 }
