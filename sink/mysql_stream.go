@@ -40,6 +40,7 @@ type stream struct {
 	head    string // the INSERT's text up to VALUES, and its trailer
 	trailer string
 	pos     rowPos // the first statement
+	last    rowPos // the last statement whose rows it took (bulk)
 	ctx     context.Context
 	bulk    bool
 	ignore  bool
@@ -379,6 +380,7 @@ func (s *stream) add(ctx context.Context, row []sqlparse.Value, pos rowPos) erro
 	}
 	s.buf = appendTSV(s.buf, row)
 	s.bufRows++
+	s.last = pos
 	s.l.nBulk++
 	if len(s.buf) >= chunkSize {
 		return s.send(ctx)
@@ -394,6 +396,7 @@ func (s *stream) send(ctx context.Context) error {
 	m := s.group[s.next%len(s.group)]
 	s.next++
 	m.sent += s.bufRows
+	m.last = s.last
 	select {
 	case m.ch <- s.buf:
 		s.buf, s.bufRows = nil, 0
@@ -505,8 +508,13 @@ func (s *stream) flushInsert(ctx context.Context) error {
 	return nil
 }
 
-// failure wraps a loader's error with the stream's first statement.
+// failure wraps a loader's error with the stream's first statement, and
+// says which statements' rows the LOAD DATA held (the server does not say
+// which row a duplicate key was in).
 func (s *stream) failure(err error) error {
+	if err != nil && s.last.num > s.pos.num {
+		err = fmt.Errorf("%w (in the rows of statements %d to %d, lines %d to %d)", err, s.pos.num, s.last.num, s.pos.line, s.last.line)
+	}
 	return s.failureAt(s.pos, err)
 }
 
@@ -537,6 +545,7 @@ func (s *stream) end() error {
 	if len(s.buf) > 0 && len(s.group) > 0 {
 		m := s.group[s.next%len(s.group)]
 		m.sent += s.bufRows
+		m.last = s.last
 		if !m.aborted.Load() {
 			select {
 			case m.ch <- s.buf:
