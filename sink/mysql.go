@@ -54,8 +54,13 @@ import (
 // it: fast, not atomic, and a failure leaves it partly loaded.
 //
 // Rows go through LOAD DATA LOCAL INFILE from an io.Reader (go-sql-driver's
-// "Reader::" handlers), encoded as they are decoded, and several tables load
-// at once (see Jobs). The LOAD DATA passes the bytes as they are (CHARACTER
+// "Reader::" handlers), encoded as they are decoded, each LOAD DATA on a
+// connection of its own; a table's rows are dealt, in chunks, to up to Jobs
+// LOAD DATAs at once when the table has a primary key (the order of its
+// rows then does not matter), and one table's LOAD DATAs finish while the
+// next table's start. A row that leaves its AUTO_INCREMENT value to the
+// server goes through an INSERT, after the rows before it, since LOAD DATA
+// reserves such values in batches and leaves gaps the client does not. The LOAD DATA passes the bytes as they are (CHARACTER
 // SET binary) when the table's text columns are in the session's client
 // character set (utf8mb3 and utf8mb4 count as one), and has the server
 // convert from the client character set, as for the client's INSERT, when
@@ -87,9 +92,9 @@ type MySQL struct {
 	DSN string
 	// Mode is what a load does to the target; the zero value is [Replace].
 	Mode Mode
-	// Jobs is how many tables load at once, each on a connection of its
+	// Jobs is how many LOAD DATAs run at once, each on a connection of its
 	// own. Zero means the number of CPUs, at least 2. Append mode loads
-	// one table at a time, in its one transaction.
+	// on one connection, in its one transaction.
 	Jobs int
 	// Logger receives a line per load saying which row path ran. Nil
 	// discards it.
