@@ -57,7 +57,9 @@ import (
 // "Reader::" handlers), encoded as they are decoded, each LOAD DATA on a
 // connection of its own; a table's rows are dealt, in chunks, to up to Jobs
 // LOAD DATAs at once when the table has a primary key (the order of its
-// rows then does not matter), and one table's LOAD DATAs finish while the
+// rows then does not matter) and no other unique index, and the statements
+// are plain INSERTs (InnoDB may deadlock concurrent inserts that check a
+// unique secondary index or ignore duplicates), and one table's LOAD DATAs finish while the
 // next table's start. A row that leaves its AUTO_INCREMENT value to the
 // server goes through an INSERT, after the rows before it, since LOAD DATA
 // reserves such values in batches and leaves gaps the client does not. The LOAD DATA passes the bytes as they are (CHARACTER
@@ -274,6 +276,11 @@ func (l *mysqlLoad) begin(ctx context.Context) error {
 		return err
 	}
 	l.main = main
+	if l.mode != Append {
+		if _, err := main.ExecContext(ctx, bulkSession); err != nil {
+			return err
+		}
+	}
 	var id [6]byte
 	rand.Read(id[:])
 	l.id = hex.EncodeToString(id[:])

@@ -356,6 +356,13 @@ func (l *mysqlLoad) abortAll() {
 	l.running = nil
 }
 
+// bulkSession is the session setting of every connection of a Replace or
+// Recreate load, before the dump's own: the tables are new, so foreign keys
+// are not checked while they fill (mysqldump's header says so too; a
+// --compact dump, without it, creates a table referencing one it creates
+// later).
+const bulkSession = "SET FOREIGN_KEY_CHECKS = 0"
+
 // conn returns a connection that loads: in Append mode the load's one
 // connection, else a new one in the loaded database with the dump's
 // session statements applied.
@@ -368,6 +375,10 @@ func (l *mysqlLoad) conn(ctx context.Context) (*sql.Conn, bool, error) {
 		return nil, false, err
 	}
 	if _, err := c.ExecContext(ctx, "USE "+quoteName(l.dbName)); err != nil {
+		c.Close()
+		return nil, false, err
+	}
+	if _, err := c.ExecContext(ctx, bulkSession); err != nil {
 		c.Close()
 		return nil, false, err
 	}

@@ -129,10 +129,12 @@ func (l *mysqlLoad) startStream(ctx context.Context, st *sqlparse.Statement, key
 	s.group = []*stream{s}
 	s.startLoader(ctx, q())
 	// The rows of a table with a primary key are dealt, chunk by chunk,
-	// to several LOAD DATAs at once, unless their order may matter: an
-	// AUTO_INCREMENT value left to the server (a row that does so ends
-	// the deal, see errSerial).
-	if info.pk && (info.ai == "" || s.aiIdx >= 0) && !l.serial[st.Table] && l.mode != Append {
+	// to several LOAD DATAs at once, unless their order may matter (an
+	// AUTO_INCREMENT value left to the server: a row that does so ends the
+	// deal, see errSerial) or InnoDB may deadlock them: concurrent inserts
+	// that check another unique index, or IGNORE and REPLACE, take shared
+	// locks on it (seen with sakila's rental and --insert-ignore).
+	if info.pk && info.unique == 0 && !ignore && !replace && (info.ai == "" || s.aiIdx >= 0) && !l.serial[st.Table] && l.mode != Append {
 		for len(s.group) < l.jobs {
 			select {
 			case l.slots <- struct{}{}:
@@ -222,6 +224,9 @@ func (l *mysqlLoad) loadCharset(ctx context.Context, c *sql.Conn, table, cs stri
 	if err := rows.Err(); err != nil {
 		return "", info, err
 	}
+	if err := c.QueryRowContext(ctx, "SELECT COUNT(*) FROM information_schema.statistics WHERE table_schema = ? AND table_name = ? AND non_unique = 0 AND index_name <> 'PRIMARY'", l.dbName, table).Scan(&info.unique); err != nil {
+		return "", info, err
+	}
 	switch {
 	case same:
 		return "binary", info, nil
@@ -233,9 +238,10 @@ func (l *mysqlLoad) loadCharset(ctx context.Context, c *sql.Conn, table, cs stri
 
 // tableInfo is what loadCharset learns of a table's keys.
 type tableInfo struct {
-	pk    bool
-	ai    string
-	aiPos int
+	pk     bool
+	unique int // unique indexes other than the primary key
+	ai     string
+	aiPos  int
 }
 
 // errSerial says that a row leaves its AUTO_INCREMENT value to the server:
