@@ -144,6 +144,18 @@ type ParallelLoad interface {
 	Parallel() int
 }
 
+// ServerSink is implemented by a [Sink] that knows the server it loads
+// into, whose flavour and version decide how some dumps read: MySQL
+// conditional comments among the values of an INSERT hold values for one
+// server and are comments for another (see [sqlparse.Server]). When
+// [Pipeline].Parser is nil, Run asks the sink once, before the first file,
+// and parses with &sqlparse.Parser{Server: …}; a Pipeline with a Parser of
+// its own is left as it is.
+type ServerSink interface {
+	Sink
+	ParserServer(ctx context.Context) (sqlparse.Server, error)
+}
+
 // Target says what a Load writes to.
 type Target struct {
 	// File is the source file being imported.
@@ -189,7 +201,8 @@ type Pipeline struct {
 	// them. An Extractor that implements [ConcurrentExtractor] or
 	// [PlainExtractor] (as archive.Extractor does) is used through them.
 	Extractor Extractor
-	// Parser splits dumps into statements. Nil uses &[sqlparse.Parser]{}. A
+	// Parser splits dumps into statements. Nil uses &[sqlparse.Parser]{},
+	// with the Server a [ServerSink] names. A
 	// Parser that implements [CheckerAt] (as sqlparse.Parser does) reads
 	// the plain files of a dry run through it.
 	Parser Parser
@@ -323,6 +336,13 @@ func (r *run) run(ctx context.Context) error {
 	}
 	for _, f := range todo {
 		r.track(Event{Kind: FileQueued, File: f.Name, Size: f.Size})
+	}
+	if ss, ok := r.sink.(ServerSink); ok && p.Parser == nil {
+		srv, err := ss.ParserServer(ctx)
+		if err != nil {
+			return &Error{Stage: StageLoad, Err: err}
+		}
+		r.parser = &sqlparse.Parser{Server: srv}
 	}
 
 	// Files go to the workers in order; started records which ones a

@@ -8,7 +8,9 @@
 // SOURCE is a local file or folder, - for standard input (parse and load;
 // a ZIP archive on a pipe is spooled to a temporary file), or
 // sftp://user@host[:port]/path or scp://user@host[:port]/path (a file, or a
-// folder filtered by -pattern). TARGET is sqlite:PATH.
+// folder filtered by -pattern). TARGET is sqlite:PATH or mysql:DSN (a
+// go-sql-driver DSN, user[:password]@tcp(host:port)/db; the password is
+// better given with -db-password-env).
 //
 // Flags come after the command word and before the arguments; `dumpimport
 // COMMAND -h` lists the ones COMMAND takes, with an example:
@@ -25,6 +27,9 @@
 //	-password-env VAR                     the SSH password is in $VAR
 //	-trust-on-first-use                   accept and record the key of a host not yet known
 //	-extract                              fetch: write the archives' entries, not the archives
+//	-mode replace|append|recreate         load: what a load does to the target (default replace, atomic)
+//	-jobs N                               load: tables loaded at once into mysql: (default the cores, at least 2)
+//	-db-password-env VAR                  load: the database password of mysql: is in $VAR
 //
 // For an unattended run (parse and load; see nightly.go and the README's
 // "Running it every night"):
@@ -52,6 +57,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -69,6 +75,8 @@ import (
 	"syscall"
 	"text/tabwriter"
 	"time"
+
+	"github.com/go-sql-driver/mysql"
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/archive"
@@ -110,7 +118,7 @@ var commands = map[string]command{
 	"load": {
 		args:    []string{"SOURCE", "TARGET"},
 		what:    "import SOURCE into TARGET",
-		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env"}, sshFlags...),
+		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env", "mode", "jobs", "db-password-env"}, sshFlags...),
 		example: "dumpimport load -state state.json testdata/corpus/sqlite/chinook.sql sqlite:/tmp/chinook.db",
 	},
 	"list": {
@@ -134,8 +142,11 @@ var argHelp = map[string]string{
         (a file, or a folder filtered by -pattern). No password in the
         URL: use -password-env.
 `,
-	"TARGET": "TARGET  sqlite:PATH (the folder of PATH must exist)\n",
-	"DIR":    "DIR     a local folder, created if missing\n",
+	"TARGET": `TARGET  sqlite:PATH (the folder of PATH must exist), or
+        mysql:DSN, a go-sql-driver DSN user@tcp(host:port)/db (MariaDB >= 10.5,
+        MySQL >= 8.0); the password: use -db-password-env.
+`,
+	"DIR": "DIR     a local folder, created if missing\n",
 }
 
 // argsHelp is argHelp for args, in order.
@@ -193,6 +204,9 @@ type options struct {
 	passwordEnv    string
 	tofu           bool
 	extract        bool
+	mode           string
+	jobs           int
+	dbPasswordEnv  string
 }
 
 // stateHelp says what -state does for each command that takes it.
@@ -228,6 +242,12 @@ func defineFlags(flags *flag.FlagSet, name string, o *options) {
 			flags.StringVar(&o.passwordEnv, f, "", "environment `variable` holding the SSH password")
 		case "trust-on-first-use":
 			flags.BoolVar(&o.tofu, f, false, "accept the key of an unknown host and record it in the first known_hosts file")
+		case "mode":
+			flags.StringVar(&o.mode, f, "replace", "what a load does to the target: `replace` (atomic), append or recreate")
+		case "jobs":
+			flags.IntVar(&o.jobs, f, 0, "tables loaded at once into mysql: (`N`; default the cores, at least 2)")
+		case "db-password-env":
+			flags.StringVar(&o.dbPasswordEnv, f, "", "environment `variable` holding the database password of mysql:")
 		case "extract":
 			flags.BoolVar(&o.extract, f, false, "write the archives' entries instead of the archives")
 		default:
@@ -298,7 +318,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// every row and reads a large plain file on every core.
 	var snk importer.Sink
 	if name == "load" {
-		s, closeSink, err := openTarget(flags.Arg(1))
+		s, closeSink, err := openTarget(flags.Arg(1), &o)
 		if err != nil {
 			fmt.Fprintln(stderr, "dumpimport:", err)
 			return 2
@@ -339,6 +359,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err := nightly.apply(p, nil); err != nil {
 			fmt.Fprintln(stderr, "dumpimport:", err)
 			return 2
+		}
+		if ss, ok := snk.(importer.ServerSink); ok {
+			// The rows are decoded for the server loaded into (MySQL
+			// conditional comments among the values).
+			if pp, ok := p.Parser.(*sqlparse.Parser); ok {
+				srv, err := ss.ParserServer(ctx)
+				if err != nil {
+					fmt.Fprintln(stderr, "dumpimport:", oneLine(err.Error()))
+					return 1
+				}
+				pp.Server = srv
+			}
 		}
 		err = importRun(ctx, p, &o, stdout, stderr)
 	}
@@ -487,16 +519,40 @@ func openSource(arg string, o *options) (importer.Source, string, func(), error)
 }
 
 // targetSchemes is what TARGET may be.
-const targetSchemes = "sqlite:PATH (or sqlite3:PATH)"
+const targetSchemes = "sqlite:PATH (or sqlite3:PATH), mysql:DSN"
 
 // openTarget opens TARGET. Its errors never repeat TARGET whole, which may
 // hold a password.
-func openTarget(arg string) (importer.Sink, func(), error) {
+func openTarget(arg string, o *options) (importer.Sink, func(), error) {
 	kind, rest, ok := strings.Cut(arg, ":")
 	if !ok || !isScheme(kind) {
 		return nil, nil, fmt.Errorf("TARGET has no known scheme; the schemes are: %s", targetSchemes)
 	}
+	mode, err := sink.ParseMode(cmp.Or(o.mode, "replace"))
+	if err != nil {
+		return nil, nil, err
+	}
 	switch kind {
+	case "mysql":
+		cfg, err := mysql.ParseDSN(rest)
+		if err != nil { // its message may quote the DSN
+			return nil, nil, fmt.Errorf("TARGET %s: not a go-sql-driver DSN (mysql:user@tcp(host:port)/db); the schemes are: %s", redact(arg), targetSchemes)
+		}
+		if cfg.DBName == "" {
+			return nil, nil, fmt.Errorf("TARGET %s names no database: want mysql:user@tcp(host:port)/db", redact(arg))
+		}
+		if cfg.Passwd != "" {
+			return nil, nil, errors.New("put no password in the TARGET DSN: use -db-password-env")
+		}
+		if o.dbPasswordEnv != "" {
+			pw, ok := os.LookupEnv(o.dbPasswordEnv)
+			if !ok {
+				return nil, nil, fmt.Errorf("$%s is not set", o.dbPasswordEnv)
+			}
+			cfg.Passwd = pw
+		}
+		s := &sink.MySQL{DSN: cfg.FormatDSN(), Mode: mode, Jobs: o.jobs}
+		return s, func() {}, nil
 	case "sqlite", "sqlite3":
 		if rest == "" {
 			return nil, nil, fmt.Errorf("TARGET %s names no file: want sqlite:PATH", arg)
@@ -511,6 +567,7 @@ func openTarget(arg string) (importer.Sink, func(), error) {
 			return nil, nil, fmt.Errorf("TARGET %s: %s is not a folder", arg, dir)
 		}
 		s := sink.NewSQLite(rest)
+		s.Mode = mode
 		return s, func() { s.Close() }, nil
 	}
 	return nil, nil, fmt.Errorf("TARGET: unknown scheme %q; the schemes are: %s", kind, targetSchemes)
