@@ -394,27 +394,30 @@ func columnList(cols []string) string {
 // startJob starts the COPY of st's table on a connection of its own (the
 // run's in Append mode).
 func (l *pgLoad) startJob(ctx context.Context, st *sqlparse.Statement) (*pgJob, error) {
-	select {
-	case l.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 	table := l.qualified(st.Table)
 	j := &pgJob{
 		key: st.Table + "\x00" + strings.Join(st.Columns, "\x00"), table: st.Table,
 		chunks: make(chan []byte, pgQueue), done: make(chan struct{}), free: make(chan []byte, pgQueue+1),
 		buf: make([]byte, 0, pgChunk+pgChunk/4),
 	}
-	freeze := false
 	first := !l.loaded[st.Table]
 	l.loaded[st.Table] = true
-	if l.mode != Append && first {
-		ok, err := l.freezable(ctx, table)
-		if err != nil {
-			<-l.slots
+	freeze, refs, err := l.tableKind(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	freeze = freeze && first && l.mode != Append
+	if refs {
+		// Rows that foreign keys check go after the rows they reference,
+		// which the jobs before may still be loading.
+		if err := l.finishAll(); err != nil {
 			return nil, err
 		}
-		freeze = ok
+	}
+	select {
+	case l.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
 	j.copySQL = "COPY " + table + columnList(st.Columns) + " FROM STDIN"
 	if freeze {
@@ -436,16 +439,17 @@ func (l *pgLoad) startJob(ctx context.Context, st *sqlparse.Statement) (*pgJob, 
 	return j, nil
 }
 
-// freezable reports whether a table may be truncated and loaded with
-// FREEZE: not a partitioned table, nor one that a foreign key references.
-func (l *pgLoad) freezable(ctx context.Context, table string) (bool, error) {
-	var ok bool
-	err := l.conn.QueryRow(ctx, `SELECT c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid)
-		FROM pg_class c WHERE c.oid = $1::regclass`, table).Scan(&ok)
+// tableKind reports whether a table may be truncated and loaded with
+// FREEZE (not a partitioned table, nor one that a foreign key references),
+// and whether it has foreign keys of its own.
+func (l *pgLoad) tableKind(ctx context.Context, table string) (freeze, refs bool, err error) {
+	err = l.conn.QueryRow(ctx, `SELECT c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid),
+		EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = c.oid AND contype = 'f')
+		FROM pg_class c WHERE c.oid = $1::regclass`, table).Scan(&freeze, &refs)
 	if err != nil {
-		return false, l.wrap(err, "table "+table)
+		return false, false, l.wrap(err, "table "+table)
 	}
-	return ok, nil
+	return freeze, refs, nil
 }
 
 // jobConn returns an idle job connection, or a new one, with the session
