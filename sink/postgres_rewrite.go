@@ -174,12 +174,11 @@ func (w *pgRewriter) rewrite(text []byte) []byte {
 				}
 			}
 			seqFunc = false
-			if !quoted {
-				prevWord = name
-				if j := skipSpace(text, i); j < len(text) && text[j] == '(' {
-					seqFunc = name == "setval" || name == "nextval" || name == "currval"
-				}
-			} else {
+			if j := skipSpace(text, i); j < len(text) && text[j] == '(' {
+				seqFunc = name == "setval" || name == "nextval" || name == "currval"
+			}
+			prevWord = name
+			if quoted {
 				prevWord = ""
 			}
 			prevDot = false
@@ -244,8 +243,14 @@ func castToRegclass(rest []byte) bool {
 	}
 	j = skipSpace(rest, j+2)
 	r := rest[j:]
-	if bytes.HasPrefix(bytes.ToLower(r[:min(len(r), 11)]), []byte("pg_catalog.")) {
-		r = r[11:]
+	for _, p := range []string{"pg_catalog.", `"pg_catalog".`} {
+		if len(r) >= len(p) && bytes.EqualFold(r[:len(p)], []byte(p)) {
+			r = r[len(p):]
+			break
+		}
+	}
+	if bytes.HasPrefix(r, []byte(`"regclass"`)) {
+		return true
 	}
 	return len(r) >= 8 && bytes.EqualFold(r[:8], []byte("regclass")) && (len(r) == 8 || !isIdentChar(r[8]))
 }

@@ -1,12 +1,14 @@
 package sink_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -92,8 +94,11 @@ func TestPostgres(t *testing.T) {
 	srv := pgServer(t)
 	t.Run("Conformance", func(t *testing.T) { testPGConformance(t, srv, sink.Replace) })
 	t.Run("Corpus", func(t *testing.T) { testPGCorpus(t, srv) })
+	t.Run("PgDump", func(t *testing.T) { testPGDump(t, srv) })
+	t.Run("CopyData", func(t *testing.T) { testPGCopyData(t, srv) })
 	t.Run("Atomic", func(t *testing.T) { testPGAtomic(t, srv) })
 	t.Run("Leftovers", func(t *testing.T) { testPGLeftovers(t, srv) })
+	t.Run("Roles", func(t *testing.T) { testPGRoles(t, srv) })
 	t.Run("Secrets", func(t *testing.T) { testPGSecrets(t, srv) })
 }
 
@@ -425,3 +430,137 @@ func testPGSecrets(t *testing.T, srv *testdb.Server) {
 }
 
 func urlEscape(s string) string { return url.UserPassword("", s).String()[1:] }
+
+// testPGDump loads pagila into a database with psql, dumps it with pg_dump
+// in several styles and loads each dump with the sink: the tables must equal
+// the source's.
+func testPGDump(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "dump_src")
+	if err := srv.LoadFile(ctx, "dump_src", filepath.Join("..", "testdata", "corpus", "postgres", "pagila-insert-data.sql")); err != nil {
+		t.Fatal(err)
+	}
+	want := pgTables(t, srv, "dump_src")
+	dir := t.TempDir()
+	dump := func(name string, args ...string) string {
+		path := filepath.Join(dir, name+".sql")
+		cmd := srv.DumpCommand(ctx, append(args, "-f", path, "dump_src")...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("pg_dump %v: %v: %s", args, err, out)
+		}
+		return path
+	}
+	for _, style := range []struct {
+		name string
+		args []string
+	}{
+		{"copy", nil},
+		{"inserts", []string{"--inserts"}},
+		{"column-inserts", []string{"--column-inserts"}},
+		{"rows-per-insert-100", []string{"--rows-per-insert=100"}},
+		{"quote-all-identifiers", []string{"--quote-all-identifiers"}},
+	} {
+		t.Run(style.name, func(t *testing.T) {
+			path := dump(style.name, style.args...)
+			freshDBs(t, srv, "dump_dst")
+			for _, mode := range []sink.Mode{sink.Replace, sink.Replace, sink.Recreate} {
+				rep, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: mode}, "dump_dst", path)
+				if err != nil {
+					t.Fatalf("%v: %v", mode, err)
+				}
+				t.Logf("%v: %d rows, skipped %v", mode, rep.Rows, rep.SkippedStatements)
+				sameTables(t, want, pgTables(t, srv, "dump_dst"))
+			}
+		})
+	}
+	t.Run("append-data-only", func(t *testing.T) {
+		schema := dump("schema", "--schema-only")
+		data := dump("data", "--data-only", "--disable-triggers")
+		freshDBs(t, srv, "dump_dst")
+		if err := srv.LoadFile(ctx, "dump_dst", schema); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: sink.Append}, "dump_dst", data); err != nil {
+			t.Fatal(err)
+		}
+		sameTables(t, want, pgTables(t, srv, "dump_dst"))
+		// A second append fails on the primary keys and leaves the rows.
+		if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: sink.Append}, "dump_dst", data); err == nil {
+			t.Fatal("appending the same rows again: no error")
+		} else {
+			t.Logf("second append: %v", err)
+		}
+		sameTables(t, want, pgTables(t, srv, "dump_dst"))
+	})
+}
+
+var (
+	copyHeaderRE = regexp.MustCompile(`^COPY ([^ ]+) \(([^)]*)\) FROM stdin;$`)
+	setvalRE     = regexp.MustCompile(`^SELECT pg_catalog\.setval\('([^']+)'`)
+)
+
+// testPGCopyData loads pagila-data.sql (pg_dump 15, COPY blocks) after a
+// schema of text columns derived from its COPY headers, in one file, with
+// the sink and with psql.
+func testPGCopyData(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	src := filepath.Join("..", "testdata", "corpus", "postgres", "pagila-data.sql")
+	f, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var b strings.Builder
+	seen := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		if m := setvalRE.FindStringSubmatch(sc.Text()); m != nil && !seen[m[1]] {
+			seen[m[1]] = true
+			fmt.Fprintf(&b, "CREATE SEQUENCE %s;\n", m[1])
+		} else if m := copyHeaderRE.FindStringSubmatch(sc.Text()); m != nil && !seen[m[1]] {
+			seen[m[1]] = true
+			var cols []string
+			for c := range strings.SplitSeq(m[2], ",") {
+				cols = append(cols, strings.TrimSpace(c)+" text")
+			}
+			fmt.Fprintf(&b, "CREATE TABLE %s (%s);\n", m[1], strings.Join(cols, ", "))
+		}
+	}
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "pagila-data-with-schema.sql")
+	if err := os.WriteFile(path, append([]byte(b.String()), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	freshDBs(t, srv, "copy_ref", "copy_dst")
+	if err := srv.LoadFile(ctx, "copy_ref", path); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres")}, "copy_dst", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d rows, skipped %v", rep.Rows, rep.SkippedStatements)
+	sameTables(t, pgTables(t, srv, "copy_ref"), pgTables(t, srv, "copy_dst"))
+}
+
+func testPGRoles(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "roles")
+	tail := "ALTER TABLE public.a OWNER TO no_such_role;\nGRANT SELECT ON TABLE public.a TO no_such_role;\n" +
+		"REVOKE ALL ON SCHEMA public FROM no_such_role;\nALTER TABLE public.b OWNER TO postgres;\nGRANT SELECT ON TABLE public.b TO PUBLIC;\n"
+	path := genDump(t, "roles", 10, tail)
+	rep, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres")}, "roles", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.SkippedStatements["ownership or privileges of a role that does not exist"]; n != 3 {
+		t.Errorf("skipped %v, want 3 statements for the missing role", rep.SkippedStatements)
+	}
+	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), RequireRoles: true}, "roles", path); err == nil || !strings.Contains(err.Error(), "no_such_role") {
+		t.Errorf("RequireRoles: error %v, want one naming the role", err)
+	}
+}
