@@ -8,7 +8,9 @@
 // SOURCE is a local file or folder, - for standard input (parse and load;
 // a ZIP archive on a pipe is spooled to a temporary file), or
 // sftp://user@host[:port]/path or scp://user@host[:port]/path (a file, or a
-// folder filtered by -pattern). TARGET is sqlite:PATH.
+// folder filtered by -pattern). TARGET is sqlite:PATH, or a PostgreSQL
+// database: postgres://user@host[:port]/db (libpq's URL) or
+// postgres:host=… dbname=… (libpq's keyword/value pairs).
 //
 // Flags come after the command word and before the arguments; `dumpimport
 // COMMAND -h` lists the ones COMMAND takes, with an example:
@@ -25,6 +27,9 @@
 //	-password-env VAR                     the SSH password is in $VAR
 //	-trust-on-first-use                   accept and record the key of a host not yet known
 //	-extract                              fetch: write the archives' entries, not the archives
+//	-mode replace|append|recreate         load: what the load does to a database TARGET (default replace, atomic)
+//	-jobs N                               load: tables loaded at once into PostgreSQL (default the CPUs, at least 2)
+//	-db-password-env VAR                  load: the password of the TARGET database is in $VAR
 //
 // For an unattended run (parse and load; see nightly.go and the README's
 // "Running it every night"):
@@ -110,7 +115,7 @@ var commands = map[string]command{
 	"load": {
 		args:    []string{"SOURCE", "TARGET"},
 		what:    "import SOURCE into TARGET",
-		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env"}, sshFlags...),
+		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env", "mode", "jobs", "db-password-env"}, sshFlags...),
 		example: "dumpimport load -state state.json testdata/corpus/sqlite/chinook.sql sqlite:/tmp/chinook.db",
 	},
 	"list": {
@@ -134,7 +139,7 @@ var argHelp = map[string]string{
         (a file, or a folder filtered by -pattern). No password in the
         URL: use -password-env.
 `,
-	"TARGET": "TARGET  sqlite:PATH (the folder of PATH must exist)\n",
+	"TARGET": "TARGET  sqlite:PATH (the folder of PATH must exist), postgres://USER@HOST:PORT/DB or postgres:KEYWORD=VALUE …\n",
 	"DIR":    "DIR     a local folder, created if missing\n",
 }
 
@@ -193,6 +198,9 @@ type options struct {
 	passwordEnv    string
 	tofu           bool
 	extract        bool
+	mode           string
+	jobs           int
+	dbPasswordEnv  string
 }
 
 // stateHelp says what -state does for each command that takes it.
@@ -230,6 +238,12 @@ func defineFlags(flags *flag.FlagSet, name string, o *options) {
 			flags.BoolVar(&o.tofu, f, false, "accept the key of an unknown host and record it in the first known_hosts file")
 		case "extract":
 			flags.BoolVar(&o.extract, f, false, "write the archives' entries instead of the archives")
+		case "mode":
+			flags.StringVar(&o.mode, f, "replace", "what a load does to TARGET: `replace` (atomic), append or recreate")
+		case "jobs":
+			flags.IntVar(&o.jobs, f, 0, "tables loaded at once, each on a connection of its own (`n`; default the CPUs, at least 2)")
+		case "db-password-env":
+			flags.StringVar(&o.dbPasswordEnv, f, "", "environment `variable` holding the password of the TARGET database")
 		default:
 			panic("dumpimport: no flag " + f)
 		}
@@ -298,7 +312,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// every row and reads a large plain file on every core.
 	var snk importer.Sink
 	if name == "load" {
-		s, closeSink, err := openTarget(flags.Arg(1))
+		s, closeSink, err := openTarget(flags.Arg(1), &o)
 		if err != nil {
 			fmt.Fprintln(stderr, "dumpimport:", err)
 			return 2
@@ -422,6 +436,9 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // by xxxxx, for messages that echo a SOURCE or TARGET: a URL
 // (scheme://user:pw@host) or a Go SQL driver DSN (user:pw@tcp(host)/db).
 func redact(s string) string {
+	if i := strings.Index(s, "password="); i >= 0 {
+		return s[:i+len("password=")] + "xxxxx"
+	}
 	at := strings.LastIndex(s, "@")
 	if at < 0 {
 		return s
@@ -484,11 +501,11 @@ func openSource(arg string, o *options) (importer.Source, string, func(), error)
 }
 
 // targetSchemes is what TARGET may be.
-const targetSchemes = "sqlite:PATH (or sqlite3:PATH)"
+const targetSchemes = "sqlite:PATH (or sqlite3:PATH), postgres://… (or postgresql://…, postgres:KEYWORD=VALUE …)"
 
 // openTarget opens TARGET. Its errors never repeat TARGET whole, which may
 // hold a password.
-func openTarget(arg string) (importer.Sink, func(), error) {
+func openTarget(arg string, o *options) (importer.Sink, func(), error) {
 	kind, rest, ok := strings.Cut(arg, ":")
 	if !ok || !isScheme(kind) {
 		return nil, nil, fmt.Errorf("TARGET has no known scheme; the schemes are: %s", targetSchemes)
@@ -509,8 +526,32 @@ func openTarget(arg string) (importer.Sink, func(), error) {
 		}
 		s := sink.NewSQLite(rest)
 		return s, func() { s.Close() }, nil
+	case "postgres", "postgresql":
+		return openPostgres(arg, rest, o)
 	}
 	return nil, nil, fmt.Errorf("TARGET: unknown scheme %q; the schemes are: %s", kind, targetSchemes)
+}
+
+// openPostgres opens a postgres: TARGET: a URL, or keyword=value pairs
+// after "postgres:", with the password from -db-password-env if given.
+func openPostgres(arg, rest string, o *options) (importer.Sink, func(), error) {
+	dsn := arg
+	if !strings.HasPrefix(rest, "//") {
+		dsn = rest
+	}
+	mode, err := sink.ParseMode(o.mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &sink.Postgres{DSN: dsn, Mode: mode, Jobs: o.jobs}
+	if o.dbPasswordEnv != "" {
+		pw, ok := os.LookupEnv(o.dbPasswordEnv)
+		if !ok {
+			return nil, nil, fmt.Errorf("-db-password-env: $%s is not set", o.dbPasswordEnv)
+		}
+		s.Password = pw
+	}
+	return s, func() {}, nil
 }
 
 // isScheme reports whether s has the form of a URL scheme.
