@@ -317,6 +317,28 @@ func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
 		}
 	}
 	j.pos = append(j.pos, jobStmt{first: j.rows + 1, line: st.Line, offset: st.Offset, num: st.Num})
+	if cl, ok := st.Rows.(sqlparse.CopyLineReader); ok && st.Kind == sqlparse.Copy {
+		// pg_dump's lines go to the server as they are.
+		for {
+			b, n, err := cl.NextCopyLines()
+			if err == io.EOF {
+				return nil
+			}
+			if errors.Is(err, errors.ErrUnsupported) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			j.buf = append(j.buf, b...)
+			j.rows += int64(n)
+			if len(j.buf) >= pgChunk {
+				if err := j.send(); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	for row, err := range sqlparse.Rows(st.Rows) {
 		if err != nil {
 			return err
