@@ -76,6 +76,9 @@ CREATE INDEX big_name ON public.big (name);`, rows, rows/4)
 				b.ReportMetric(psql.Seconds(), "psql-s")
 				b.ReportMetric(ours.Seconds(), "sink-s")
 				b.ReportMetric(psql.Seconds()/ours.Seconds(), "x-faster")
+				if fi, err := os.Stat(path); err == nil {
+					b.ReportMetric(float64(fi.Size())/1e6, "dump-MB")
+				}
 				b.Logf("%s: %d rows; psql -f %v, sink %v", name, rep.Rows, psql.Round(time.Millisecond), ours.Round(time.Millisecond))
 			}
 		})

@@ -63,6 +63,7 @@ type pgJob struct {
 	pos        []jobStmt // the statements whose rows the job holds
 	err        error     // set before done is closed
 	free       chan []byte
+	ddl        string // an index build's statement, instead of rows
 }
 
 // jobStmt is a statement whose rows start at row first of a job.
@@ -123,6 +124,9 @@ func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 		return l.set(ctx, string(text))
 	case strings.HasPrefix(upper, "SELECT PG_CATALOG.SETVAL(") && l.mode != Append:
 		return l.execSQL(ctx, string(l.rw.rewrite(text)))
+	}
+	if l.mode != Append && isIndexBuild(st, upper, text) {
+		return l.indexJob(ctx, st, text)
 	}
 	// Every other statement runs after the rows before it.
 	if err := l.finishAll(); err != nil {
@@ -303,7 +307,7 @@ func (j *pgJob) stmtErr() error {
 // table.
 func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
 	if st.Kind == sqlparse.Insert && len(st.Trailer) > 0 {
-		return l.insertSQL(ctx, st, nil)
+		return l.insertSQL(ctx, st)
 	}
 	key := st.Table + "\x00" + strings.Join(st.Columns, "\x00")
 	j := l.cur
@@ -351,7 +355,7 @@ func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
 			if err := l.insertRow(ctx, st, row); err != nil {
 				return err
 			}
-			return l.insertSQL(ctx, st, nil)
+			return l.insertSQL(ctx, st)
 		}
 		for i, v := range row {
 			if i > 0 {
@@ -503,6 +507,10 @@ func (l *pgLoad) runJob(j *pgJob, conn *pgx.Conn, freeze bool, table string) {
 	defer func() { <-l.slots }()
 	err := func() error {
 		ctx := l.ctx
+		if j.ddl != "" {
+			_, err := conn.PgConn().Exec(ctx, j.ddl).ReadAll()
+			return err
+		}
 		own := conn != l.conn
 		if own {
 			pre := "BEGIN"
@@ -600,7 +608,7 @@ func (l *pgLoad) finishAll() error {
 }
 
 // insertSQL inserts the remaining rows of st with SQL, one statement a row.
-func (l *pgLoad) insertSQL(ctx context.Context, st *sqlparse.Statement, _ []sqlparse.Value) error {
+func (l *pgLoad) insertSQL(ctx context.Context, st *sqlparse.Statement) error {
 	if err := l.finishAll(); err != nil {
 		return err
 	}
@@ -703,6 +711,17 @@ func (l *pgLoad) swap(ctx context.Context) error {
 			return l.wrap(err, "swap")
 		}
 		if exists {
+			// The old schema is dropped with CASCADE: an extension installed
+			// in it would go with it.
+			var ext string
+			err := l.conn.QueryRow(ctx, `SELECT coalesce(string_agg(e.extname, ', '), '') FROM pg_extension e
+				JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = $1`, name).Scan(&ext)
+			if err != nil {
+				return l.wrap(err, "swap")
+			}
+			if ext != "" {
+				return fmt.Errorf("sink: postgres replace: schema %s holds extension %s, which the swap would drop with the old schema: install it in another schema, or load in append or recreate mode", name, ext)
+			}
 			aside := fmt.Sprintf("dumpline_old_%s_%d", l.runID, i+1)
 			fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(name), quoteIdent(aside))
 			old = append(old, aside)
@@ -765,4 +784,69 @@ func (l *pgLoad) close() {
 	if l.conn != nil {
 		l.conn.Close(ctx)
 	}
+}
+
+// isIndexBuild reports whether st builds an index: CREATE INDEX, or ALTER
+// TABLE … ADD CONSTRAINT … PRIMARY KEY or UNIQUE, which pg_dump writes in
+// its post-data section, after the rows.
+func isIndexBuild(st *sqlparse.Statement, upper string, text []byte) bool {
+	if st.Verb == sqlparse.Create && st.Object == sqlparse.Index {
+		return true
+	}
+	if !strings.HasPrefix(upper, "ALTER TABLE ") {
+		return false
+	}
+	t := bytes.ToUpper(text)
+	return bytes.Contains(t, []byte(" ADD CONSTRAINT ")) && !bytes.Contains(t, []byte("FOREIGN KEY")) &&
+		(bytes.Contains(t, []byte(" PRIMARY KEY")) || bytes.Contains(t, []byte(" UNIQUE"))) &&
+		bytes.Count(t, []byte(" ADD ")) == 1
+}
+
+// indexJob builds an index on a connection of its own, alongside the other
+// index builds: after the rows loaded before it, before any other
+// statement.
+func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []byte) error {
+	if err := l.finishRows(); err != nil {
+		return err
+	}
+	select {
+	case l.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	conn, err := l.jobConn(ctx)
+	if err != nil {
+		<-l.slots
+		return err
+	}
+	j := &pgJob{table: st.Table, done: make(chan struct{}), ddl: string(l.rw.rewrite(text)),
+		pos: []jobStmt{{first: 1, line: st.Line, offset: st.Offset, num: st.Num}}}
+	l.mu.Lock()
+	l.jobs = append(l.jobs, j)
+	l.mu.Unlock()
+	go l.runJob(j, conn, false, "")
+	return nil
+}
+
+// finishRows ends the current job and waits for the jobs loading rows.
+func (l *pgLoad) finishRows() error {
+	err := l.finishCur()
+	l.mu.Lock()
+	var rows, rest []*pgJob
+	for _, j := range l.jobs {
+		if j.ddl == "" {
+			rows = append(rows, j)
+		} else {
+			rest = append(rest, j)
+		}
+	}
+	l.jobs = rest
+	l.mu.Unlock()
+	for _, j := range rows {
+		<-j.done
+		if j.err != nil && err == nil {
+			err = j.stmtErr()
+		}
+	}
+	return err
 }
