@@ -99,6 +99,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("Atomic", func(t *testing.T) { testPGAtomic(t, srv) })
 	t.Run("Leftovers", func(t *testing.T) { testPGLeftovers(t, srv) })
 	t.Run("Roles", func(t *testing.T) { testPGRoles(t, srv) })
+	t.Run("MatView", func(t *testing.T) { testPGMatView(t, srv) })
 	t.Run("Secrets", func(t *testing.T) { testPGSecrets(t, srv) })
 }
 
@@ -562,5 +563,30 @@ func testPGRoles(t *testing.T, srv *testdb.Server) {
 	}
 	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), RequireRoles: true}, "roles", path); err == nil || !strings.Contains(err.Error(), "no_such_role") {
 		t.Errorf("RequireRoles: error %v, want one naming the role", err)
+	}
+}
+
+// testPGMatView loads a materialized view created WITH NO DATA and
+// refreshed after the rows, as pg_dump writes it, twice: it reads the
+// staged table, and after the swap the live one.
+func testPGMatView(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "matview")
+	tail := "CREATE MATERIALIZED VIEW public.mv AS SELECT count(*) AS n FROM public.a WITH NO DATA;\nREFRESH MATERIALIZED VIEW public.mv;\n" +
+		"CREATE VIEW public.v AS SELECT a.id, b.v FROM public.a JOIN public.b USING (id);\n"
+	for _, n := range []int{10, 25} {
+		if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres")}, "matview", genDump(t, fmt.Sprint("mv", n), n, tail)); err != nil {
+			t.Fatal(err)
+		}
+		conn, err := pgx.Connect(ctx, srv.DSN("matview"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, joined int
+		err = conn.QueryRow(ctx, "SELECT (SELECT n FROM public.mv), (SELECT count(*) FROM public.v)").Scan(&got, &joined)
+		conn.Close(ctx)
+		if err != nil || got != n || joined != n {
+			t.Errorf("matview %d, view %d rows (%v), want %d", got, joined, err, n)
+		}
 	}
 }
