@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"errors"
 	"io"
 	"sync/atomic"
 
@@ -160,4 +161,33 @@ func (c *countRows) NextRow() ([]sqlparse.Value, error) {
 func (c *countRows) flush() {
 	c.n.Add(c.pending)
 	c.pending = 0
+}
+
+// copyLineReader is [sqlparse.CopyLineReader], the optional interface of a
+// RowReader that hands out COPY lines as written.
+type copyLineReader interface {
+	NextCopyLines() ([]byte, int, error)
+}
+
+// NextCopyLines implements sqlparse.CopyLineReader when the reader it counts
+// does, counting the lines as rows; otherwise it returns
+// errors.ErrUnsupported.
+func (c *countRows) NextCopyLines() ([]byte, int, error) {
+	if c.done {
+		return nil, 0, io.EOF
+	}
+	cl, ok := c.r.(copyLineReader)
+	if !ok {
+		return nil, 0, errors.ErrUnsupported
+	}
+	b, n, err := cl.NextCopyLines()
+	if err != nil {
+		c.done = err == io.EOF
+		return nil, 0, err
+	}
+	c.seen += int64(n)
+	if c.pending += int64(n); c.pending >= countBatch {
+		c.flush()
+	}
+	return b, n, nil
 }

@@ -134,9 +134,6 @@ func unquoteIdent(t string) string {
 	return t
 }
 
-// quoteIdent quotes a name for SQLite.
-func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
-
 // join writes tokens back as SQL, one space between them except around
 // punctuation; identifiers in backquotes become double-quoted.
 func join(ts []ddlToken) string {

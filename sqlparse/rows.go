@@ -532,6 +532,13 @@ func (r *Reader) value(b []byte, i int, decode bool, cond *int) (int, error) {
 			j = q
 			switch c {
 			case 'N', 'n':
+				if r.dialect == Postgres {
+					// A national character literal is of type char in
+					// PostgreSQL: a cast to varchar or text drops its
+					// trailing spaces. It stays an expression.
+					j = -1
+					break
+				}
 				kind = String
 				if decode {
 					raw = r.unquote(inner, '\'', r.backslashes(b, e))

@@ -8,9 +8,10 @@
 // SOURCE is a local file or folder, - for standard input (parse and load;
 // a ZIP archive on a pipe is spooled to a temporary file), or
 // sftp://user@host[:port]/path or scp://user@host[:port]/path (a file, or a
-// folder filtered by -pattern). TARGET is sqlite:PATH or mysql:DSN (a
-// go-sql-driver DSN, user[:password]@tcp(host:port)/db; the password is
-// better given with -db-password-env).
+// folder filtered by -pattern). TARGET is sqlite:PATH, mysql:DSN (a
+// go-sql-driver DSN, user@tcp(host:port)/db; the password is given with
+// -db-password-env), or a PostgreSQL database: postgres://user@host[:port]/db
+// (libpq's URL) or postgres:host=… dbname=… (libpq's keyword/value pairs).
 //
 // Flags come after the command word and before the arguments; `dumpimport
 // COMMAND -h` lists the ones COMMAND takes, with an example:
@@ -28,8 +29,8 @@
 //	-trust-on-first-use                   accept and record the key of a host not yet known
 //	-extract                              fetch: write the archives' entries, not the archives
 //	-mode replace|append|recreate         load: what a load does to the target (default replace, atomic)
-//	-jobs N                               load: tables loaded at once into mysql: (default the cores, at least 2)
-//	-db-password-env VAR                  load: the database password of mysql: is in $VAR
+//	-jobs N                               load: tables loaded at once into mysql: or postgres: (default the cores, at least 2)
+//	-db-password-env VAR                  load: the password of the TARGET database is in $VAR
 //
 // For an unattended run (parse and load; see nightly.go and the README's
 // "Running it every night"):
@@ -142,9 +143,10 @@ var argHelp = map[string]string{
         (a file, or a folder filtered by -pattern). No password in the
         URL: use -password-env.
 `,
-	"TARGET": `TARGET  sqlite:PATH (the folder of PATH must exist), or
-        mysql:DSN, a go-sql-driver DSN user@tcp(host:port)/db (MariaDB >= 10.5,
-        MySQL >= 8.0); the password: use -db-password-env.
+	"TARGET": `TARGET  sqlite:PATH (the folder of PATH must exist), mysql:DSN, a
+        go-sql-driver DSN user@tcp(host:port)/db (MariaDB >= 10.5, MySQL >= 8.0),
+        postgres://USER@HOST:PORT/DB or postgres:KEYWORD=VALUE …; the
+        password: use -db-password-env.
 `,
 	"DIR": "DIR     a local folder, created if missing\n",
 }
@@ -245,9 +247,9 @@ func defineFlags(flags *flag.FlagSet, name string, o *options) {
 		case "mode":
 			flags.StringVar(&o.mode, f, "replace", "what a load does to the target: `replace` (atomic), append or recreate")
 		case "jobs":
-			flags.IntVar(&o.jobs, f, 0, "tables loaded at once into mysql: (`N`; default the cores, at least 2)")
+			flags.IntVar(&o.jobs, f, 0, "tables loaded at once into mysql: or postgres:, each on a connection of its own (`N`; default the cores, at least 2)")
 		case "db-password-env":
-			flags.StringVar(&o.dbPasswordEnv, f, "", "environment `variable` holding the database password of mysql:")
+			flags.StringVar(&o.dbPasswordEnv, f, "", "environment `variable` holding the password of the TARGET database (mysql:, postgres:)")
 		case "extract":
 			flags.BoolVar(&o.extract, f, false, "write the archives' entries instead of the archives")
 		default:
@@ -457,6 +459,9 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 // by xxxxx, for messages that echo a SOURCE or TARGET: a URL
 // (scheme://user:pw@host) or a Go SQL driver DSN (user:pw@tcp(host)/db).
 func redact(s string) string {
+	if i := strings.Index(s, "password="); i >= 0 {
+		return s[:i+len("password=")] + "xxxxx"
+	}
 	at := strings.LastIndex(s, "@")
 	if at < 0 {
 		return s
@@ -519,7 +524,7 @@ func openSource(arg string, o *options) (importer.Source, string, func(), error)
 }
 
 // targetSchemes is what TARGET may be.
-const targetSchemes = "sqlite:PATH (or sqlite3:PATH), mysql:DSN"
+const targetSchemes = "sqlite:PATH (or sqlite3:PATH), mysql:DSN, postgres://… (or postgresql://…, postgres:KEYWORD=VALUE …)"
 
 // openTarget opens TARGET. Its errors never repeat TARGET whole, which may
 // hold a password.
@@ -569,8 +574,32 @@ func openTarget(arg string, o *options) (importer.Sink, func(), error) {
 		s := sink.NewSQLite(rest)
 		s.Mode = mode
 		return s, func() { s.Close() }, nil
+	case "postgres", "postgresql":
+		return openPostgres(arg, rest, o)
 	}
 	return nil, nil, fmt.Errorf("TARGET: unknown scheme %q; the schemes are: %s", kind, targetSchemes)
+}
+
+// openPostgres opens a postgres: TARGET: a URL, or keyword=value pairs
+// after "postgres:", with the password from -db-password-env if given.
+func openPostgres(arg, rest string, o *options) (importer.Sink, func(), error) {
+	dsn := arg
+	if !strings.HasPrefix(rest, "//") {
+		dsn = rest
+	}
+	mode, err := sink.ParseMode(o.mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &sink.Postgres{DSN: dsn, Mode: mode, Jobs: o.jobs}
+	if o.dbPasswordEnv != "" {
+		pw, ok := os.LookupEnv(o.dbPasswordEnv)
+		if !ok {
+			return nil, nil, fmt.Errorf("-db-password-env: $%s is not set", o.dbPasswordEnv)
+		}
+		s.Password = pw
+	}
+	return s, func() {}, nil
 }
 
 // isScheme reports whether s has the form of a URL scheme.

@@ -132,7 +132,7 @@ func runTool(t *testing.T, args ...string) (int, string, string) {
 
 func TestCommandHelpShowsItsOwnFlags(t *testing.T) {
 	all := []string{"-dialect", "-pattern", "-json", "-quiet", "-v", "-state", "-zip-password-env",
-		"-identity", "-known-hosts", "-password-env", "-trust-on-first-use", "-extract"}
+		"-identity", "-known-hosts", "-password-env", "-trust-on-first-use", "-extract", "-mode", "-jobs", "-db-password-env"}
 	for _, name := range order {
 		t.Run(name, func(t *testing.T) {
 			code, out, errOut := runTool(t, name, "-h")
@@ -188,7 +188,7 @@ func TestFlagAfterArgumentsIsNamed(t *testing.T) {
 }
 
 func TestUnknownTargetSchemeListsSchemes(t *testing.T) {
-	for _, target := range []string{"mysql://root@localhost/db", "postgres:dbname=x", "nosuch:x", "x.db"} {
+	for _, target := range []string{"mysql://root@localhost/db", "nosuch:x", "x.db"} {
 		code, _, errOut := runTool(t, "load", "-quiet", sample, target)
 		if code != 2 || !strings.Contains(errOut, "the schemes are: sqlite:PATH") {
 			t.Errorf("%s: exit %d, stderr:\n%s", target, code, errOut)
@@ -255,6 +255,10 @@ func TestNoPasswordInAnyOutput(t *testing.T) {
 		{false, []string{"load", sample, "mysql:user:" + urlPW + "@unix(/run/mysqld/mysqld.sock)/db"}},
 		{false, []string{"load", "-json", sample, "user:" + urlPW + "@tcp(localhost:3306)/db"}},
 		{false, []string{"load", "-v", sample, "postgres://user:" + urlPW + "@localhost/db"}},
+		{false, []string{"load", "-v", "-json", pgSample, "postgres://user:" + urlPW + "@127.0.0.1:1/db"}},
+		{false, []string{"load", "-v", pgSample, "postgres:host=127.0.0.1 port=1 user=u password=" + urlPW + " dbname=db"}},
+		{false, []string{"load", "-v", "-json", "-db-password-env", "DUMPIMPORT_WRONG_PW", pgSample, "postgres://user@127.0.0.1:1/db"}},
+		{false, []string{"load", "-mode", "sideways", pgSample, "postgres://user:" + urlPW + "@127.0.0.1:1/db"}},
 		{false, []string{"parse", "-json", "sftp://user:" + urlPW + "@127.0.0.1:1/drop"}},
 		{false, []string{"list", "-json", "scp://user:" + urlPW + "@127.0.0.1:1/drop"}},
 		{false, []string{"parse", "-json", "mysql://user:" + urlPW + "@localhost/db"}},

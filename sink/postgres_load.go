@@ -1,0 +1,852 @@
+package sink
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/sqlparse"
+)
+
+// pgChunk is the size of the buffers that rows are encoded into; each
+// table in flight holds at most pgQueue of them plus the one being filled.
+const (
+	pgChunk = 256 << 10
+	pgQueue = 2
+)
+
+type pgLoad struct {
+	s      *Postgres
+	cfg    *pgx.ConnConfig
+	conn   *pgx.Conn // the run's connection: DDL, the lock, the swap
+	mode   Mode
+	runID  string
+	rw     *pgRewriter
+	stages []string // live names of the staged schemas, in order
+	inTx   bool
+	done   bool
+
+	ctx     context.Context // the jobs' context, cancelled by Abort
+	cancel  context.CancelFunc
+	session []string // session settings, replayed on every job's connection
+
+	slots  chan struct{} // one per job in flight
+	mu     sync.Mutex
+	idle   []*pgx.Conn // job connections not in use
+	all    []*pgx.Conn
+	jobs   []*pgJob        // started and not yet waited for
+	cur    *pgJob          // the job that rows of the same table go on to
+	loaded map[string]bool // tables that received rows (no TRUNCATE again)
+	roles  map[string]bool // roles known to exist or not
+	kinds  map[string]bool // tables where FREEZE is allowed, once asked
+}
+
+// pgJob streams the rows of consecutive statements of one table through
+// one COPY.
+type pgJob struct {
+	key, table string // table as the dump names it
+	copySQL    string
+	chunks     chan []byte
+	done       chan struct{}
+	buf        []byte
+	rows       int64     // rows sent
+	pos        []jobStmt // the statements whose rows the job holds
+	err        error     // set before done is closed
+	free       chan []byte
+	ddl        string // an index build's statement, instead of rows
+}
+
+// jobStmt is a statement whose rows start at row first of a job.
+type jobStmt struct {
+	first             int64
+	line, offset, num int64
+}
+
+// execSQL runs sql with the simple protocol (several statements allowed).
+func (l *pgLoad) execSQL(ctx context.Context, sql string) error {
+	if strings.TrimSpace(sql) == "" {
+		return nil
+	}
+	_, err := l.conn.PgConn().Exec(ctx, sql).ReadAll()
+	return err
+}
+
+// wrap wraps a server error with what the sink was doing, without the
+// password.
+func (l *pgLoad) wrap(err error, what string) error {
+	return l.s.redact(fmt.Errorf("sink: postgres %s: %w", what, err), l.cfg.Password)
+}
+
+// stageSchema creates the staging schema of the dump's schema name.
+func (l *pgLoad) stageSchema(ctx context.Context, name string) error {
+	stage := fmt.Sprintf("dumpline_stage_%s_%d", l.runID, len(l.stages)+1)
+	if err := l.execSQL(ctx, "CREATE SCHEMA "+quoteIdent(stage)); err != nil {
+		return l.wrap(err, "create staging schema for "+name)
+	}
+	l.rw.schemas[name] = stage
+	l.stages = append(l.stages, name)
+	return nil
+}
+
+// Exec implements importer.Load.
+func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
+	if err := l.failed(); err != nil {
+		return err
+	}
+	if st.Dialect != sqlparse.Postgres {
+		return fmt.Errorf("sink: the postgres sink loads PostgreSQL dumps; this one is %s", st.Dialect)
+	}
+	switch st.Kind {
+	case sqlparse.Meta:
+		return l.meta(st)
+	case sqlparse.Copy, sqlparse.Insert:
+		return l.rowsOf(ctx, st)
+	}
+	text := bytes.TrimSpace(st.Text)
+	upper := strings.ToUpper(string(text[:min(len(text), 64)]))
+	switch {
+	case isTxControl(text):
+		return importer.Skip("transaction control (the sink owns the transactions)")
+	case st.Object == sqlparse.Database && (st.Verb == sqlparse.Create || st.Verb == sqlparse.Drop || st.Verb == sqlparse.Alter):
+		return importer.Skip("database statement (the sink loads into its target database)")
+	case strings.HasPrefix(upper, "SELECT PG_CATALOG.SET_CONFIG(") || strings.HasPrefix(upper, "SET ") && !strings.HasPrefix(upper, "SET ROLE") &&
+		!strings.HasPrefix(upper, "SET SESSION AUTHORIZATION") && !strings.HasPrefix(upper, "SET CONSTRAINTS") && !strings.HasPrefix(upper, "SET TRANSACTION"):
+		return l.set(ctx, string(text))
+	case strings.HasPrefix(upper, "SELECT PG_CATALOG.SETVAL(") && l.mode != Append:
+		return l.execSQL(ctx, string(l.rw.rewrite(text)))
+	}
+	if l.mode != Append && isIndexBuild(st, upper, text) {
+		return l.indexJob(ctx, st, text)
+	}
+	// Every other statement runs after the rows before it.
+	if err := l.finishAll(); err != nil {
+		return err
+	}
+	if skip, err := l.roleCheck(ctx, text, upper); skip || err != nil {
+		return err
+	}
+	if st.Object == sqlparse.Schema {
+		switch st.Verb {
+		case sqlparse.Create:
+			return l.createSchema(ctx, st, text)
+		case sqlparse.Drop:
+			if l.mode == Replace {
+				return importer.Skip("DROP SCHEMA (the replace swaps schemas whole)")
+			}
+		}
+	}
+	return l.execSQL(ctx, string(l.rw.rewrite(text)))
+}
+
+// meta handles psql meta-commands.
+func (l *pgLoad) meta(st *sqlparse.Statement) error {
+	f := strings.Fields(string(st.Text))
+	cmd := ""
+	if len(f) > 0 {
+		cmd = f[0]
+	}
+	switch cmd {
+	case `\connect`, `\c`:
+		return importer.Skip(`psql \connect (the sink loads into its target database)`)
+	case `\restrict`, `\unrestrict`:
+		return importer.Skip(`psql \restrict (a guard of psql's own)`)
+	}
+	return fmt.Errorf("sink: postgres: psql meta-command %s is not supported", cmd)
+}
+
+// set runs a session setting and keeps it for the job connections; a
+// search_path is mapped onto the loaded schemas.
+func (l *pgLoad) set(ctx context.Context, text string) error {
+	text = mapSearchPath(l.rw, text)
+	if l.mode == Append {
+		if err := l.finishAll(); err != nil {
+			return err
+		}
+	}
+	if err := l.execSQL(ctx, text); err != nil {
+		return err
+	}
+	l.session = append(l.session, text)
+	return nil
+}
+
+var (
+	setSearchPath = regexp.MustCompile(`(?is)^SET\s+(?:SESSION\s+|LOCAL\s+)?search_path\s*(?:=|TO)\s*(.*?)\s*$`)
+	setConfigPath = regexp.MustCompile(`(?is)^(SELECT\s+pg_catalog\.set_config\(\s*'search_path'\s*,\s*')([^']*)('.*)$`)
+)
+
+// mapSearchPath rewrites a SET search_path or set_config('search_path', …)
+// statement for the loaded schemas.
+func mapSearchPath(w *pgRewriter, text string) string {
+	if m := setSearchPath.FindStringSubmatch(text); m != nil {
+		v := strings.ReplaceAll(m[1], "'", "")
+		return "SET search_path = " + w.searchPath(v)
+	}
+	if m := setConfigPath.FindStringSubmatch(text); m != nil {
+		return m[1] + strings.ReplaceAll(w.searchPath(m[2]), "'", "''") + m[3]
+	}
+	return text
+}
+
+// createSchema stages (Replace) or recreates (Recreate) a schema the dump
+// creates.
+func (l *pgLoad) createSchema(ctx context.Context, st *sqlparse.Statement, text []byte) error {
+	name := st.Name
+	switch l.mode {
+	case Replace:
+		if _, ok := l.rw.schemas[name]; ok {
+			return importer.Skip("CREATE SCHEMA of a schema already staged")
+		}
+		return l.stageSchema(ctx, name)
+	case Recreate:
+		if err := l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(name)+" CASCADE"); err != nil {
+			return err
+		}
+		l.rw.schemas[name] = name
+	}
+	return l.execSQL(ctx, string(text))
+}
+
+var roleTarget = regexp.MustCompile(`(?is)\b(?:OWNER\s+TO|TO|FROM)\s+((?:"[^"]*"|[a-z_][a-z0-9_$]*)(?:\s*,\s*(?:"[^"]*"|[a-z_][a-z0-9_$]*))*)(?:\s+WITH\s+GRANT\s+OPTION|\s+GRANTED\s+BY\s+\S+|\s+CASCADE|\s+RESTRICT)?\s*$`)
+
+// roleCheck skips ownership and privilege statements for roles that do not
+// exist.
+func (l *pgLoad) roleCheck(ctx context.Context, text []byte, upper string) (bool, error) {
+	var roles []string
+	switch {
+	case strings.HasPrefix(upper, "ALTER ") && bytes.Contains(bytes.ToUpper(text), []byte(" OWNER TO ")),
+		strings.HasPrefix(upper, "GRANT "), strings.HasPrefix(upper, "REVOKE "):
+		m := roleTarget.FindSubmatch(text)
+		if m == nil {
+			return false, nil
+		}
+		for _, r := range strings.Split(string(m[1]), ",") {
+			roles = append(roles, strings.TrimSpace(r))
+		}
+	case strings.HasPrefix(upper, "SET ROLE ") || strings.HasPrefix(upper, "SET SESSION AUTHORIZATION "):
+		f := strings.Fields(string(text))
+		roles = []string{strings.Trim(f[len(f)-1], "'")}
+	default:
+		return false, nil
+	}
+	for _, r := range roles {
+		name := r
+		if strings.HasPrefix(r, `"`) {
+			name = strings.ReplaceAll(strings.Trim(r, `"`), `""`, `"`)
+		} else {
+			name = strings.ToLower(r)
+			switch name {
+			case "public", "current_user", "session_user", "current_role", "default":
+				continue
+			}
+		}
+		ok, known := l.roles[name]
+		if !known {
+			if err := l.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)", name).Scan(&ok); err != nil {
+				return false, l.wrap(err, "look up role")
+			}
+			l.roles[name] = ok
+		}
+		if !ok {
+			if l.s.RequireRoles {
+				return true, fmt.Errorf("sink: postgres: role %q does not exist", name)
+			}
+			return true, importer.Skip("ownership or privileges of a role that does not exist")
+		}
+	}
+	return false, nil
+}
+
+// failed returns the error of a job that ended with one, as the error of
+// the statement whose rows failed.
+func (l *pgLoad) failed() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, j := range l.jobs {
+		select {
+		case <-j.done:
+			if j.err != nil {
+				return j.stmtErr()
+			}
+		default:
+		}
+	}
+	return nil
+}
+
+var copyLine = regexp.MustCompile(`\bline (\d+)`)
+
+// stmtErr returns the job's error, naming the statement of the row that
+// failed when the server says which.
+func (j *pgJob) stmtErr() error {
+	p := j.pos[0]
+	var pe interface{ SQLState() string }
+	if errors.As(j.err, &pe) {
+		if m := copyLine.FindStringSubmatch(j.err.Error() + " " + whereOf(j.err)); m != nil {
+			n, _ := strconv.ParseInt(m[1], 10, 64)
+			k := sort.Search(len(j.pos), func(i int) bool { return j.pos[i].first >= n }) - 1
+			if k >= 0 {
+				p = j.pos[k]
+			}
+		}
+	}
+	return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: j.table, Err: j.err}
+}
+
+// rowsOf sends the rows of an Insert or Copy statement to the job of its
+// table.
+func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
+	if st.Kind == sqlparse.Insert && len(st.Trailer) > 0 {
+		return l.insertSQL(ctx, st)
+	}
+	key := st.Table + "\x00" + strings.Join(st.Columns, "\x00")
+	j := l.cur
+	if j == nil || j.key != key {
+		if err := l.finishCur(); err != nil {
+			return err
+		}
+		var err error
+		if j, err = l.startJob(ctx, st); err != nil {
+			return err
+		}
+	}
+	j.pos = append(j.pos, jobStmt{first: j.rows + 1, line: st.Line, offset: st.Offset, num: st.Num})
+	if cl, ok := st.Rows.(sqlparse.CopyLineReader); ok && st.Kind == sqlparse.Copy {
+		// pg_dump's lines go to the server as they are.
+		for {
+			b, n, err := cl.NextCopyLines()
+			if err == io.EOF {
+				return nil
+			}
+			if errors.Is(err, errors.ErrUnsupported) {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			j.buf = append(j.buf, b...)
+			j.rows += int64(n)
+			if len(j.buf) >= pgChunk {
+				if err := j.send(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for row, err := range sqlparse.Rows(st.Rows) {
+		if err != nil {
+			return err
+		}
+		if !copyRowFits(row) {
+			// The rows before go first, then this one with SQL.
+			if err := l.finishAll(); err != nil {
+				return err
+			}
+			if err := l.insertRow(ctx, st, row); err != nil {
+				return err
+			}
+			return l.insertSQL(ctx, st)
+		}
+		for i, v := range row {
+			if i > 0 {
+				j.buf = append(j.buf, '\t')
+			}
+			j.buf, _ = appendCopyText(j.buf, v)
+		}
+		j.buf = append(j.buf, '\n')
+		j.rows++
+		if len(j.buf) >= pgChunk {
+			if err := j.send(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(st.Trailer) > 0 {
+		return fmt.Errorf("sink: postgres cannot apply %q to rows already sent by COPY", st.Trailer)
+	}
+	return nil
+}
+
+// send hands the buffer to the job's COPY.
+func (j *pgJob) send() error {
+	b := j.buf
+	select {
+	case j.chunks <- b:
+	case <-j.done:
+		return j.stmtErr()
+	}
+	select {
+	case j.buf = <-j.free:
+		j.buf = j.buf[:0]
+	default:
+		j.buf = make([]byte, 0, pgChunk+pgChunk/4)
+	}
+	return nil
+}
+
+// qualified returns the table as the load names it: schema-qualified names
+// mapped, each part quoted.
+func (l *pgLoad) qualified(table string) string {
+	if schema, name, ok := strings.Cut(table, "."); ok {
+		if s, ok := l.rw.mapped(schema); ok {
+			schema = s
+		}
+		return quoteIdent(schema) + "." + quoteIdent(name)
+	}
+	return quoteIdent(table)
+}
+
+func columnList(cols []string) string {
+	if len(cols) == 0 {
+		return ""
+	}
+	q := make([]string, len(cols))
+	for i, c := range cols {
+		q[i] = quoteIdent(c)
+	}
+	return " (" + strings.Join(q, ", ") + ")"
+}
+
+// startJob starts the COPY of st's table on a connection of its own (the
+// run's in Append mode).
+func (l *pgLoad) startJob(ctx context.Context, st *sqlparse.Statement) (*pgJob, error) {
+	table := l.qualified(st.Table)
+	j := &pgJob{
+		key: st.Table + "\x00" + strings.Join(st.Columns, "\x00"), table: st.Table,
+		chunks: make(chan []byte, pgQueue), done: make(chan struct{}), free: make(chan []byte, pgQueue+1),
+		buf: make([]byte, 0, pgChunk+pgChunk/4),
+	}
+	first := !l.loaded[st.Table]
+	l.loaded[st.Table] = true
+	freeze, refs, err := l.tableKind(ctx, table)
+	if err != nil {
+		return nil, err
+	}
+	freeze = freeze && first && l.mode != Append
+	if refs {
+		// Rows that foreign keys check go after the rows they reference,
+		// which the jobs before may still be loading.
+		if err := l.finishAll(); err != nil {
+			return nil, err
+		}
+	}
+	select {
+	case l.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	j.copySQL = "COPY " + table + columnList(st.Columns) + " FROM STDIN"
+	if freeze {
+		j.copySQL += " WITH (FREEZE)"
+	}
+	conn := l.conn
+	if l.mode != Append {
+		var err error
+		if conn, err = l.jobConn(ctx); err != nil {
+			<-l.slots
+			return nil, err
+		}
+	}
+	l.mu.Lock()
+	l.jobs = append(l.jobs, j)
+	l.mu.Unlock()
+	l.cur = j
+	go l.runJob(j, conn, freeze, table)
+	return j, nil
+}
+
+// tableKind reports whether a table may be truncated and loaded with
+// FREEZE (not a partitioned table, nor one that a foreign key references),
+// and whether it has foreign keys of its own.
+func (l *pgLoad) tableKind(ctx context.Context, table string) (freeze, refs bool, err error) {
+	err = l.conn.QueryRow(ctx, `SELECT c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid),
+		EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = c.oid AND contype = 'f')
+		FROM pg_class c WHERE c.oid = $1::regclass`, table).Scan(&freeze, &refs)
+	if err != nil {
+		return false, false, l.wrap(err, "table "+table)
+	}
+	return freeze, refs, nil
+}
+
+// jobConn returns an idle job connection, or a new one, with the session
+// settings of the dump so far.
+func (l *pgLoad) jobConn(ctx context.Context) (*pgx.Conn, error) {
+	l.mu.Lock()
+	var c *pgx.Conn
+	if n := len(l.idle); n > 0 {
+		c, l.idle = l.idle[n-1], l.idle[:n-1]
+	}
+	l.mu.Unlock()
+	if c == nil {
+		var err error
+		if c, err = l.s.connect(ctx, l.cfg); err != nil {
+			return nil, err
+		}
+		l.mu.Lock()
+		l.all = append(l.all, c)
+		l.mu.Unlock()
+	}
+	if _, err := c.PgConn().Exec(ctx, strings.Join(l.session, ";")).ReadAll(); err != nil {
+		return nil, l.wrap(err, "session settings")
+	}
+	return c, nil
+}
+
+// runJob runs the COPY of j on conn, reading the chunks the parser sends.
+func (l *pgLoad) runJob(j *pgJob, conn *pgx.Conn, freeze bool, table string) {
+	defer func() { <-l.slots }()
+	err := func() error {
+		ctx := l.ctx
+		if j.ddl != "" {
+			_, err := conn.PgConn().Exec(ctx, j.ddl).ReadAll()
+			return err
+		}
+		own := conn != l.conn
+		if own {
+			pre := "BEGIN"
+			if freeze {
+				pre += "; TRUNCATE " + table
+			}
+			if _, err := conn.PgConn().Exec(ctx, pre).ReadAll(); err != nil {
+				return err
+			}
+		}
+		tag, err := conn.PgConn().CopyFrom(ctx, &chunkReader{j: j}, j.copySQL)
+		if err == nil && tag.RowsAffected() != j.rows {
+			err = fmt.Errorf("the server loaded %d rows, %d were sent", tag.RowsAffected(), j.rows)
+		}
+		if own {
+			end := "COMMIT"
+			if err != nil {
+				end = "ROLLBACK"
+			}
+			if _, eerr := conn.PgConn().Exec(context.WithoutCancel(ctx), end).ReadAll(); err == nil {
+				err = eerr
+			}
+		}
+		return err
+	}()
+	if conn != l.conn {
+		l.mu.Lock()
+		if err == nil {
+			l.idle = append(l.idle, conn)
+		}
+		l.mu.Unlock()
+	}
+	if err != nil {
+		j.err = l.s.redact(err, l.cfg.Password)
+	}
+	close(j.done)
+}
+
+// chunkReader reads the chunks of a job, until the parser closes them.
+type chunkReader struct {
+	j   *pgJob
+	cur []byte
+	buf []byte
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.cur) == 0 {
+		if r.buf != nil {
+			select {
+			case r.j.free <- r.buf:
+			default:
+			}
+			r.buf = nil
+		}
+		b, ok := <-r.j.chunks
+		if !ok {
+			return 0, io.EOF
+		}
+		r.cur, r.buf = b, b
+	}
+	n := copy(p, r.cur)
+	r.cur = r.cur[n:]
+	return n, nil
+}
+
+// finishCur ends the rows of the current job; the job goes on loading them.
+func (l *pgLoad) finishCur() error {
+	j := l.cur
+	if j == nil {
+		return nil
+	}
+	l.cur = nil
+	var err error
+	if len(j.buf) > 0 {
+		err = j.send()
+	}
+	close(j.chunks)
+	return err
+}
+
+// finishAll ends the current job and waits for every job.
+func (l *pgLoad) finishAll() error {
+	err := l.finishCur()
+	l.mu.Lock()
+	jobs := l.jobs
+	l.jobs = nil
+	l.mu.Unlock()
+	for _, j := range jobs {
+		<-j.done
+		if j.err != nil && err == nil {
+			err = j.stmtErr()
+		}
+	}
+	return err
+}
+
+// insertSQL inserts the remaining rows of st with SQL, one statement a row.
+func (l *pgLoad) insertSQL(ctx context.Context, st *sqlparse.Statement) error {
+	if err := l.finishAll(); err != nil {
+		return err
+	}
+	l.loaded[st.Table] = true
+	for row, err := range sqlparse.Rows(st.Rows) {
+		if err != nil {
+			return err
+		}
+		if err := l.insertRow(ctx, st, row); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertRow inserts one row with SQL: values as literals, expressions as
+// written (with the schemas mapped).
+func (l *pgLoad) insertRow(ctx context.Context, st *sqlparse.Statement, row []sqlparse.Value) error {
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + l.qualified(st.Table) + columnList(st.Columns) + " VALUES (")
+	for i, v := range row {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		switch v.Kind {
+		case sqlparse.Null:
+			b.WriteString("NULL")
+		case sqlparse.Int, sqlparse.Number:
+			b.Write(v.Raw)
+		case sqlparse.Bool:
+			if string(v.Raw) == "1" {
+				b.WriteString("TRUE")
+			} else {
+				b.WriteString("FALSE")
+			}
+		case sqlparse.Default:
+			b.WriteString("DEFAULT")
+		case sqlparse.Expr:
+			b.Write(l.rw.rewrite(v.Raw))
+		case sqlparse.Binary:
+			fmt.Fprintf(&b, "'\\x%x'::bytea", v.Raw)
+		default:
+			b.WriteString("E'")
+			for _, c := range v.Raw {
+				switch c {
+				case '\\':
+					b.WriteString(`\\`)
+				case '\'':
+					b.WriteString(`''`)
+				default:
+					b.WriteByte(c)
+				}
+			}
+			b.WriteByte('\'')
+		}
+	}
+	b.WriteByte(')')
+	if len(st.Trailer) > 0 {
+		b.WriteByte(' ')
+		b.Write(l.rw.rewrite(st.Trailer))
+	}
+	return l.execSQL(ctx, b.String())
+}
+
+// Commit implements importer.Load: it waits for the rows, then swaps the
+// staged schemas in (Replace) or commits (Append).
+func (l *pgLoad) Commit(ctx context.Context) error {
+	if l.done {
+		return nil
+	}
+	l.done = true
+	err := l.finishAll()
+	if err == nil {
+		switch l.mode {
+		case Append:
+			if err = l.execSQL(ctx, "COMMIT"); err == nil {
+				l.inTx = false
+			}
+		case Replace:
+			err = l.swap(ctx)
+		}
+	}
+	if err != nil {
+		l.abort()
+		return err
+	}
+	l.close()
+	return nil
+}
+
+// swap renames the live schemas aside and the staged ones to the live
+// names in one transaction, then drops the old ones.
+func (l *pgLoad) swap(ctx context.Context) error {
+	var b strings.Builder
+	b.WriteString("BEGIN;")
+	var old []string
+	for i, name := range l.stages {
+		var exists bool
+		if err := l.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", name).Scan(&exists); err != nil {
+			return l.wrap(err, "swap")
+		}
+		if exists {
+			// The old schema is dropped with CASCADE: an extension installed
+			// in it would go with it.
+			var ext string
+			err := l.conn.QueryRow(ctx, `SELECT coalesce(string_agg(e.extname, ', '), '') FROM pg_extension e
+				JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname = $1`, name).Scan(&ext)
+			if err != nil {
+				return l.wrap(err, "swap")
+			}
+			if ext != "" {
+				return fmt.Errorf("sink: postgres replace: schema %s holds extension %s, which the swap would drop with the old schema: install it in another schema, or load in append or recreate mode", name, ext)
+			}
+			aside := fmt.Sprintf("dumpline_old_%s_%d", l.runID, i+1)
+			fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(name), quoteIdent(aside))
+			old = append(old, aside)
+		}
+		fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(l.rw.schemas[name]), quoteIdent(name))
+	}
+	b.WriteString("COMMIT")
+	if err := l.execSQL(ctx, b.String()); err != nil {
+		l.execSQL(context.WithoutCancel(ctx), "ROLLBACK")
+		return l.wrap(err, "swap")
+	}
+	l.stages = nil // nothing staged to drop any more
+	for _, s := range old {
+		// A failure here leaves the old schema to the next run, which
+		// drops it once this run's lock is released.
+		l.execSQL(context.WithoutCancel(ctx), "DROP SCHEMA IF EXISTS "+quoteIdent(s)+" CASCADE")
+	}
+	return nil
+}
+
+// Abort implements importer.Load: it stops the jobs, rolls back and drops
+// the staging schemas.
+func (l *pgLoad) Abort(ctx context.Context) error {
+	if l.done {
+		return nil
+	}
+	l.done = true
+	l.abort()
+	return nil
+}
+
+func (l *pgLoad) abort() {
+	l.cancel()
+	l.finishAll()
+	ctx := context.Background()
+	if l.conn != nil && !l.conn.IsClosed() {
+		if l.inTx {
+			l.execSQL(ctx, "ROLLBACK")
+		}
+		if l.mode == Replace {
+			for _, name := range l.stages {
+				l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(l.rw.schemas[name])+" CASCADE")
+			}
+		}
+	}
+	l.close()
+}
+
+// close closes every connection; closing the run's releases its lock.
+func (l *pgLoad) close() {
+	l.cancel()
+	ctx := context.Background()
+	l.mu.Lock()
+	conns := l.all
+	l.all, l.idle = nil, nil
+	l.mu.Unlock()
+	for _, c := range conns {
+		c.Close(ctx)
+	}
+	if l.conn != nil {
+		l.conn.Close(ctx)
+	}
+}
+
+// isIndexBuild reports whether st builds an index: CREATE INDEX, or ALTER
+// TABLE … ADD CONSTRAINT … PRIMARY KEY or UNIQUE, which pg_dump writes in
+// its post-data section, after the rows.
+func isIndexBuild(st *sqlparse.Statement, upper string, text []byte) bool {
+	if st.Verb == sqlparse.Create && st.Object == sqlparse.Index {
+		return true
+	}
+	if !strings.HasPrefix(upper, "ALTER TABLE ") {
+		return false
+	}
+	t := bytes.ToUpper(text)
+	return bytes.Contains(t, []byte(" ADD CONSTRAINT ")) && !bytes.Contains(t, []byte("FOREIGN KEY")) &&
+		(bytes.Contains(t, []byte(" PRIMARY KEY")) || bytes.Contains(t, []byte(" UNIQUE"))) &&
+		bytes.Count(t, []byte(" ADD ")) == 1
+}
+
+// indexJob builds an index on a connection of its own, alongside the other
+// index builds: after the rows loaded before it, before any other
+// statement.
+func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []byte) error {
+	if err := l.finishRows(); err != nil {
+		return err
+	}
+	select {
+	case l.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	conn, err := l.jobConn(ctx)
+	if err != nil {
+		<-l.slots
+		return err
+	}
+	j := &pgJob{table: st.Table, done: make(chan struct{}), ddl: string(l.rw.rewrite(text)),
+		pos: []jobStmt{{first: 1, line: st.Line, offset: st.Offset, num: st.Num}}}
+	l.mu.Lock()
+	l.jobs = append(l.jobs, j)
+	l.mu.Unlock()
+	go l.runJob(j, conn, false, "")
+	return nil
+}
+
+// finishRows ends the current job and waits for the jobs loading rows.
+func (l *pgLoad) finishRows() error {
+	err := l.finishCur()
+	l.mu.Lock()
+	var rows, rest []*pgJob
+	for _, j := range l.jobs {
+		if j.ddl == "" {
+			rows = append(rows, j)
+		} else {
+			rest = append(rest, j)
+		}
+	}
+	l.jobs = rest
+	l.mu.Unlock()
+	for _, j := range rows {
+		<-j.done
+		if j.err != nil && err == nil {
+			err = j.stmtErr()
+		}
+	}
+	return err
+}
