@@ -24,32 +24,45 @@ func appendCopyText(dst []byte, v sqlparse.Value) ([]byte, bool) {
 		}
 		return append(dst, 'f'), true
 	case sqlparse.String:
-		start := 0
-		for i, c := range v.Raw {
-			var e byte
-			switch c {
-			case '\\':
-				e = '\\'
-			case '\t':
-				e = 't'
-			case '\n':
-				e = 'n'
-			case '\r':
-				e = 'r'
-			default:
-				continue
-			}
-			dst = append(dst, v.Raw[start:i]...)
-			dst = append(dst, '\\', e)
-			start = i + 1
-		}
-		return append(dst, v.Raw[start:]...), true
+		return appendEscaped(dst, v.Raw, false), true
 	case sqlparse.Expr:
 		if s, ok := nationalLiteral(v.Raw); ok {
 			return appendCopyText(dst, sqlparse.Value{Kind: sqlparse.String, Raw: s})
 		}
 	}
 	return dst, false
+}
+
+// appendEscaped appends raw with the backslash, tab, newline and carriage
+// return escaped as PostgreSQL's COPY text and MySQL's LOAD DATA both read
+// them, and NUL as \0 when nul is set (LOAD DATA: PostgreSQL's text holds no
+// NUL, and its COPY reads no \0).
+func appendEscaped(dst, raw []byte, nul bool) []byte {
+	start := 0
+	for i, c := range raw {
+		var e byte
+		switch c {
+		case '\\':
+			e = '\\'
+		case '\t':
+			e = 't'
+		case '\n':
+			e = 'n'
+		case '\r':
+			e = 'r'
+		case 0:
+			if !nul {
+				continue
+			}
+			e = '0'
+		default:
+			continue
+		}
+		dst = append(dst, raw[start:i]...)
+		dst = append(dst, '\\', e)
+		start = i + 1
+	}
+	return append(dst, raw[start:]...)
 }
 
 // nationalLiteral decodes N'…', a literal of type char in PostgreSQL,

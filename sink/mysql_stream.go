@@ -426,29 +426,7 @@ func appendTSV(b []byte, row []sqlparse.Value) []byte {
 			b = append(b, '\\', 'N')
 			continue
 		}
-		raw := v.Raw
-		start := 0
-		for j, c := range raw {
-			var e byte
-			switch c {
-			case '\\':
-				e = '\\'
-			case '\t':
-				e = 't'
-			case '\n':
-				e = 'n'
-			case '\r':
-				e = 'r'
-			case 0:
-				e = '0'
-			default:
-				continue
-			}
-			b = append(b, raw[start:j]...)
-			b = append(b, '\\', e)
-			start = j + 1
-		}
-		b = append(b, raw[start:]...)
+		b = appendEscaped(b, v.Raw, true)
 	}
 	return append(b, '\n')
 }
