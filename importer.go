@@ -236,6 +236,24 @@ type Pipeline struct {
 	// committed. Nil leaves the files in place. Run fails at its start
 	// when the Source cannot do the action (see [Renamer], [Remover]).
 	AfterImport *AfterImport
+	// OnFile, when set, is called once for each file whose load started,
+	// when it has ended: imported (committed, recorded in State, moved by
+	// AfterImport), failed or cancelled, as rep's Status and Err say. It
+	// runs on the file's worker goroutine, before the next file there; the
+	// original system flushed its application's Redis cache after each
+	// import:
+	//
+	//	OnFile: func(ctx context.Context, rep importer.FileReport) {
+	//		if rep.Status == importer.Imported {
+	//			rdb.FlushDB(ctx)
+	//		}
+	//	},
+	//
+	// ctx is the run's context (it may be cancelled when the file was).
+	OnFile func(ctx context.Context, rep FileReport)
+	// OnRun, when set, is called once when Run ends, with the report and
+	// the error that Run returns: the place to alert on a failed night.
+	OnRun func(ctx context.Context, rep *Report, err error)
 }
 
 // Run imports every selected file and returns a report of what it did,
@@ -264,6 +282,9 @@ func (p *Pipeline) Run(ctx context.Context) (*Report, error) {
 		err = r.failures[0]
 	}
 	r.track(Event{Kind: RunFinished, Err: err})
+	if p.OnRun != nil {
+		p.OnRun(ctx, r.report, err)
+	}
 	return r.report, err
 }
 

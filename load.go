@@ -123,6 +123,9 @@ func (r *run) file(ctx context.Context, f source.File) (err error) {
 		r.log(ctx, slog.LevelInfo, "imported", "file", f.Name, "statements", rep.Statements, "rows", rep.Rows, "duration", rep.Duration.Round(time.Millisecond))
 	}
 	r.track(ev)
+	if r.p.OnFile != nil {
+		r.p.OnFile(ctx, rep)
+	}
 	if rep.Status == Imported && rep.Err != nil {
 		r.log(ctx, slog.LevelError, "imported, but the after-import action failed", "file", f.Name, "err", rep.Err)
 		return nil // the import itself stands: the next files go on
