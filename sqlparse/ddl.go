@@ -123,7 +123,7 @@ func (r *Reader) ddl(st *Statement) {
 		case equalFold(w, "sql"):
 			t.word() // SECURITY
 			t.word() // DEFINER, INVOKER
-		case r.isWord(w, createWords):
+		case isWord(createWords, w):
 		default:
 			goto kind
 		}
@@ -137,14 +137,7 @@ kind:
 		st.Table = st.Name
 		return
 	}
-	var up [16]byte
-	if len(w) > len(up) {
-		return
-	}
-	for i, c := range w {
-		up[i] = upper(c)
-	}
-	o, ok := objectWords[string(up[:len(w)])]
+	o, ok := lookupWord(objectWords, w)
 	if !ok {
 		return
 	}
@@ -191,16 +184,25 @@ kind:
 	}
 }
 
-// isWord reports whether w, upper-cased, is in set.
-func (r *Reader) isWord(w []byte, set map[string]bool) bool {
+// lookupWord returns what m holds for the word w upper-cased (keys are at
+// most 16 bytes), without allocating.
+func lookupWord[V any](m map[string]V, w []byte) (V, bool) {
 	var up [16]byte
-	if len(w) > len(up) || len(w) == 0 {
-		return false
+	if len(w) > len(up) {
+		var zero V
+		return zero, false
 	}
 	for i, c := range w {
 		up[i] = upper(c)
 	}
-	return set[string(up[:len(w)])]
+	v, ok := m[string(up[:len(w)])]
+	return v, ok
+}
+
+// isWord reports whether the word w, upper-cased, is in set.
+func isWord(set map[string]bool, w []byte) bool {
+	v, _ := lookupWord(set, w)
+	return v
 }
 
 // ddlText reads the words and names at the start of a statement's text.

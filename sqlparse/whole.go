@@ -3,6 +3,7 @@ package sqlparse
 import (
 	"bytes"
 	"errors"
+	"fmt"
 )
 
 // What tells a whole dump from other input. A job that replaces live data
@@ -190,16 +191,7 @@ func words(s string) map[string]bool {
 
 // isStatementWord reports whether w begins statements in dumps of the
 // reader's dialect.
-func (r *Reader) isStatementWord(w []byte) bool {
-	var up [16]byte
-	if len(w) > len(up) {
-		return false
-	}
-	for i, c := range w {
-		up[i] = upper(c)
-	}
-	return statementWords[r.dialect][string(up[:len(w)])]
-}
+func (r *Reader) isStatementWord(w []byte) bool { return isWord(statementWords[r.dialect], w) }
 
 // notSQL returns the error for a statement at b[s] that begins with
 // nothing a dump holds.
@@ -208,7 +200,7 @@ func (r *Reader) notSQL(b []byte, s int) error {
 	for e < len(b) && e-s < 24 && b[e] > ' ' && b[e] < 0x7f {
 		e++
 	}
-	what := "a byte 0x" + string("0123456789abcdef"[b[s]>>4]) + string("0123456789abcdef"[b[s]&15])
+	what := fmt.Sprintf("a byte 0x%02x", b[s])
 	if e > s {
 		what = "\"" + string(b[s:e]) + "\""
 	}
