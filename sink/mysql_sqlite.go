@@ -244,6 +244,17 @@ func keyColumns(ts []ddlToken, i int) (string, int) {
 	return join(cols), end
 }
 
+// keyColumnsAfter returns the column list of the first parenthesised group
+// at or after ts[i] (a key definition's, after its name and type), as
+// keyColumns does.
+func keyColumnsAfter(ts []ddlToken, i int) string {
+	for i < len(ts) && ts[i].text != "(" {
+		i++
+	}
+	cols, _ := keyColumns(ts, i)
+	return cols
+}
+
 // mysqlTable translates the CREATE TABLE statement text.
 func mysqlTable(text []byte) (*mysqlTableDDL, error) {
 	ts := lexMySQL(text)
@@ -277,19 +288,9 @@ func mysqlTable(text []byte) (*mysqlTableDDL, error) {
 	for _, it := range splitItems(ts[i+1 : end-1]) {
 		switch {
 		case is(it[0], "PRIMARY"):
-			k := 1
-			for k < len(it) && it[k].text != "(" {
-				k++
-			}
-			cols, _ := keyColumns(it, k)
-			defs = append(defs, "PRIMARY KEY "+cols)
+			defs = append(defs, "PRIMARY KEY "+keyColumnsAfter(it, 1))
 		case is(it[0], "UNIQUE"):
-			k := 1
-			for k < len(it) && it[k].text != "(" {
-				k++
-			}
-			cols, _ := keyColumns(it, k)
-			defs = append(defs, "UNIQUE "+cols)
+			defs = append(defs, "UNIQUE "+keyColumnsAfter(it, 1))
 		case is(it[0], "KEY", "INDEX"):
 			name := ""
 			k := 1
@@ -297,10 +298,7 @@ func mysqlTable(text []byte) (*mysqlTableDDL, error) {
 				name = unquoteIdent(it[k].text)
 				k++
 			}
-			for k < len(it) && it[k].text != "(" {
-				k++
-			}
-			cols, _ := keyColumns(it, k)
+			cols := keyColumnsAfter(it, k)
 			if name == "" {
 				name = fmt.Sprintf("idx%d", len(out.indexes)+1)
 			}
@@ -423,22 +421,21 @@ func unqualify(ts []ddlToken) []ddlToken {
 }
 
 // mysqlIndex translates CREATE [UNIQUE] INDEX name [USING …] ON t (cols).
-func mysqlIndex(text []byte) (string, []string, error) {
+func mysqlIndex(text []byte) (string, error) {
 	ts := lexMySQL(text)
 	create := "CREATE INDEX "
 	i := 1
-	var notes []string
 	for ; i < len(ts) && !is(ts[i], "INDEX"); i++ {
 		switch {
 		case is(ts[i], "UNIQUE"):
 			create = "CREATE UNIQUE INDEX "
 		case is(ts[i], "FULLTEXT", "SPATIAL"):
-			return "", nil, fmt.Errorf("%s indexes are not translated", strings.ToUpper(ts[i].text))
+			return "", fmt.Errorf("%s indexes are not translated", strings.ToUpper(ts[i].text))
 		}
 	}
 	i++
 	if i >= len(ts) || !ts[i].ident {
-		return "", nil, fmt.Errorf("cannot translate %.80q", text)
+		return "", fmt.Errorf("cannot translate %.80q", text)
 	}
 	name := unquoteIdent(ts[i].text)
 	for i < len(ts) && !is(ts[i], "ON") {
@@ -446,7 +443,7 @@ func mysqlIndex(text []byte) (string, []string, error) {
 	}
 	i++
 	if i >= len(ts) {
-		return "", nil, fmt.Errorf("cannot translate %.80q", text)
+		return "", fmt.Errorf("cannot translate %.80q", text)
 	}
 	table := unquoteIdent(ts[i].text)
 	i++
@@ -456,9 +453,9 @@ func mysqlIndex(text []byte) (string, []string, error) {
 	}
 	cols, _ := keyColumns(ts, i)
 	if cols == "" {
-		return "", nil, fmt.Errorf("cannot translate %.80q", text)
+		return "", fmt.Errorf("cannot translate %.80q", text)
 	}
-	return create + quoteIdent(name) + " ON " + quoteIdent(table) + " " + cols, notes, nil
+	return create + quoteIdent(name) + " ON " + quoteIdent(table) + " " + cols, nil
 }
 
 // bitDefault turns a b'0101' literal into its integer.

@@ -74,7 +74,7 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 		}
 		return nil
 	case st.Verb == sqlparse.Create && st.Object == sqlparse.Index:
-		ix, _, err := mysqlIndex(st.Text)
+		ix, err := mysqlIndex(st.Text)
 		if err != nil {
 			return importer.Skip("not translated to sqlite: index " + name + ": " + err.Error())
 		}
@@ -202,8 +202,8 @@ func (l *sqliteLoad) noteCharset(text []byte) {
 
 // toUTF8 returns a latin1 string as UTF-8, in the load's scratch buffer.
 func (l *sqliteLoad) toUTF8(b []byte) []byte {
-	if utf8.Valid(b) && !hasHigh(b) {
-		return b
+	if !hasHigh(b) {
+		return b // ASCII: latin1 and UTF-8 alike
 	}
 	out := l.utf8buf[:0]
 	for _, c := range b {
