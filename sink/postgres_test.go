@@ -1,14 +1,12 @@
 package sink_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/hex"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -495,45 +493,22 @@ func testPGDump(t *testing.T, srv *testdb.Server) {
 	})
 }
 
-var (
-	copyHeaderRE = regexp.MustCompile(`^COPY ([^ ]+) \(([^)]*)\) FROM stdin;$`)
-	setvalRE     = regexp.MustCompile(`^SELECT pg_catalog\.setval\('([^']+)'`)
-)
-
 // testPGCopyData loads pagila-data.sql (pg_dump 15, COPY blocks) after a
 // schema of text columns derived from its COPY headers, in one file, with
 // the sink and with psql.
 func testPGCopyData(t *testing.T, srv *testdb.Server) {
 	ctx := context.Background()
 	src := filepath.Join("..", "testdata", "corpus", "postgres", "pagila-data.sql")
-	f, err := os.Open(src)
+	ddl, err := testdb.DerivedCopySchema(src)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	var b strings.Builder
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for sc.Scan() {
-		if m := setvalRE.FindStringSubmatch(sc.Text()); m != nil && !seen[m[1]] {
-			seen[m[1]] = true
-			fmt.Fprintf(&b, "CREATE SEQUENCE %s;\n", m[1])
-		} else if m := copyHeaderRE.FindStringSubmatch(sc.Text()); m != nil && !seen[m[1]] {
-			seen[m[1]] = true
-			var cols []string
-			for c := range strings.SplitSeq(m[2], ",") {
-				cols = append(cols, strings.TrimSpace(c)+" text")
-			}
-			fmt.Fprintf(&b, "CREATE TABLE %s (%s);\n", m[1], strings.Join(cols, ", "))
-		}
 	}
 	data, err := os.ReadFile(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "pagila-data-with-schema.sql")
-	if err := os.WriteFile(path, append([]byte(b.String()), data...), 0o644); err != nil {
+	if err := os.WriteFile(path, append([]byte(ddl), data...), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	freshDBs(t, srv, "copy_ref", "copy_dst")

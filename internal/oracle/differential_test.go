@@ -195,7 +195,7 @@ func differentialPostgres(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	data := filepath.Join(dir, "postgres", "pagila-data.sql")
-	ddl, err := derivedCopySchema(data)
+	ddl, err := testdb.DerivedCopySchema(data)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -259,7 +259,7 @@ func pgOracle(ctx context.Context, t *testing.T, dir, path string, c corpusCase)
 	fresh := srv.CreateDB(t)
 	dropCreatedOnCleanup(t, srv, func(ctx context.Context) ([]string, error) { return pgDatabases(ctx, admin) }, before, fresh.Name)
 	if c.deriveCopySchema {
-		ddl, err := derivedCopySchema(path)
+		ddl, err := testdb.DerivedCopySchema(path)
 		if err != nil {
 			t.Fatal(err)
 		}
