@@ -55,3 +55,39 @@ func TestPipelineHooks(t *testing.T) {
 		t.Errorf("OnFile saw %v", seen)
 	}
 }
+
+// summaryLoad is a load that says how it loaded.
+type summaryLoad struct{ committed bool }
+
+func (l *summaryLoad) Exec(context.Context, *sqlparse.Statement) error { return nil }
+func (l *summaryLoad) Commit(context.Context) error                    { l.committed = true; return nil }
+func (l *summaryLoad) Abort(context.Context) error                     { return nil }
+func (l *summaryLoad) Summary() importer.LoadSummary {
+	if !l.committed {
+		return importer.LoadSummary{Sink: "test", Mode: "aborted"}
+	}
+	return importer.LoadSummary{Sink: "test", Mode: "replace", Swapped: []string{"a"}}
+}
+
+type summarySink struct{}
+
+func (summarySink) Begin(context.Context, importer.Target) (importer.Load, error) {
+	return &summaryLoad{}, nil
+}
+
+// A load's Summary, asked after Commit or Abort, lands in its FileReport.
+func TestPipelineLoadSummary(t *testing.T) {
+	src := &source.FS{FS: fstest.MapFS{
+		"a.sql": {Data: []byte("CREATE TABLE a (x int);\n")},
+		"b.sql": {Data: []byte("<html>502 Bad Gateway</html>\n")},
+	}}
+	p := &importer.Pipeline{Source: src, Dialect: sqlparse.SQLite, KeepGoing: true, Sink: summarySink{}}
+	rep, _ := p.Run(context.Background())
+	got := map[string]string{}
+	for _, f := range rep.Files {
+		got[f.File.Name] = f.Load.Mode
+	}
+	if got["a.sql"] != "replace" || got["b.sql"] != "aborted" {
+		t.Errorf("summaries by file: %v", got)
+	}
+}

@@ -144,6 +144,37 @@ type ParallelLoad interface {
 	Parallel() int
 }
 
+// SummaryLoad is implemented by a [Load] that can say how it loaded: the
+// pipeline calls Summary once, after Commit or Abort returned, and puts the
+// result in [FileReport].Load (and so in the JSON of a report).
+type SummaryLoad interface {
+	Load
+	Summary() LoadSummary
+}
+
+// LoadSummary says how a [Load] wrote its target: which mode, which bulk
+// path and what it swapped in. Every field is optional; a sink fills those
+// that mean something for it.
+type LoadSummary struct {
+	// Sink names the sink: "mysql", "postgres", "sqlite" or a custom name.
+	Sink string `json:"sink,omitempty"`
+	// Target is the database, schema or file written, without credentials.
+	Target string `json:"target,omitempty"`
+	// Mode is the load's mode: "replace", "append" or "recreate".
+	Mode string `json:"mode,omitempty"`
+	// BulkPath names how rows travelled, for example "LOAD DATA LOCAL
+	// INFILE", "INSERT" (a fallback) or "COPY".
+	BulkPath string `json:"bulk_path,omitempty"`
+	// Swapped lists the tables (or schemas) that an atomic swap put in
+	// place, in the order of the swap.
+	Swapped []string `json:"swapped,omitempty"`
+	// Deferred lists the secondary indexes and constraints built after the
+	// rows rather than before them.
+	Deferred []string `json:"deferred,omitempty"`
+	// Jobs is the number of connections that loaded rows at once.
+	Jobs int `json:"jobs,omitempty"`
+}
+
 // ServerSink is implemented by a [Sink] that knows the server it loads
 // into, whose flavour and version decide how some dumps read: MySQL
 // conditional comments among the values of an INSERT hold values for one

@@ -29,6 +29,7 @@ type fileRun struct {
 	mu       sync.Mutex
 	merged   Counts // Tables and SkippedStatements
 	sinkTime time.Duration
+	summary  LoadSummary // the load's, once it ended (see SummaryLoad)
 }
 
 // entryRun holds what one entry's goroutine accumulates without locks.
@@ -74,7 +75,7 @@ func (r *run) file(ctx context.Context, f source.File) (err error) {
 
 	err = r.load(ctx, fr)
 
-	rep := FileReport{File: f, Counts: fr.counts(), Duration: time.Since(start), Err: err}
+	rep := FileReport{File: f, Counts: fr.counts(), Duration: time.Since(start), Load: fr.summary, Err: err}
 	if err == nil && r.p.State != nil {
 		if serr := r.p.State.Record(ctx, f); serr != nil {
 			err = &Error{Stage: StageState, File: f.Name, Err: serr}
@@ -148,6 +149,9 @@ func (r *run) load(ctx context.Context, fr *fileRun) (err error) {
 	defer func() {
 		if err != nil {
 			err = r.abort(ctx, fr, ld, err)
+		}
+		if sl, ok := ld.(SummaryLoad); ok {
+			fr.summary = sl.Summary()
 		}
 	}()
 	if err := r.extractFile(ctx, fr, in, ld); err != nil {

@@ -92,7 +92,10 @@ type FileReport struct {
 	// before the failure.
 	Counts
 	Duration time.Duration
-	Err      error
+	// Load is what the sink's load said of itself (see [SummaryLoad]);
+	// zero for a sink that does not say.
+	Load LoadSummary
+	Err  error
 }
 
 // Stage names a step of the pipeline in errors and events.

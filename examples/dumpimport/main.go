@@ -71,6 +71,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"syscall"
@@ -640,7 +641,9 @@ type jsonFile struct {
 	Entries    int    `json:"entries"`
 	Statements int64  `json:"statements"`
 	Rows       int64  `json:"rows"`
-	Error      string `json:"error,omitempty"`
+	// Load is the sink's own account: mode, bulk path, tables swapped.
+	Load  *importer.LoadSummary `json:"load,omitempty"`
+	Error string                `json:"error,omitempty"`
 }
 
 // fileStatus names a file's status; a dry run checks files, it does not
@@ -668,7 +671,11 @@ func writeJSON(w io.Writer, rep *importer.Report, dry bool, warnings []string) e
 			out.Errors = append(out.Errors, oneLine(e.Error()))
 		}
 		for _, f := range rep.Files {
-			out.Files = append(out.Files, jsonFile{Name: f.File.Name, Status: fileStatus(f.Status, dry), Entries: f.Entries, Statements: f.Statements, Rows: f.Rows, Error: errString(f.Err)})
+			jf := jsonFile{Name: f.File.Name, Status: fileStatus(f.Status, dry), Entries: f.Entries, Statements: f.Statements, Rows: f.Rows, Error: errString(f.Err)}
+			if !reflect.ValueOf(f.Load).IsZero() {
+				jf.Load = &f.Load
+			}
+			out.Files = append(out.Files, jf)
 		}
 	}
 	enc := json.NewEncoder(w)
