@@ -49,6 +49,9 @@ type SQLite struct {
 	DB *sql.DB
 	// Mode is what a load does to the file; the zero value is [Replace].
 	Mode Mode
+	// Translation is how dumps of another dialect (MySQL, MariaDB) are
+	// translated; the zero value has the default policies.
+	Translation Translation
 
 	mu  sync.Mutex
 	dbs map[string]*sql.DB // of Append mode, by path, when the sink opened them

@@ -60,8 +60,8 @@ type sqliteLoad struct {
 	arena      []byte // copies of an expression row's values
 
 	// of MySQL dumps (sqlite_mysql.go)
-	latin1  bool // SET NAMES latin1: strings are converted to UTF-8
-	utf8buf []byte
+	latin1 bool                // SET NAMES latin1: strings are converted to UTF-8
+	tables map[string]*myTable // the tables the dump created, by name
 }
 
 // batch is the rows gathered for one INSERT, from consecutive INSERT
@@ -193,9 +193,6 @@ func (l *sqliteLoad) addRow(ctx context.Context, head []byte, row []sqlparse.Val
 	}
 	b.pos = append(b.pos, p)
 	for _, v := range row {
-		if l.latin1 && v.Kind == sqlparse.String {
-			v.Raw = l.toUTF8(v.Raw)
-		}
 		a, err := arg(v, &b.arena)
 		if err != nil {
 			return err

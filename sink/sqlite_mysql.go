@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sqlparse"
@@ -28,7 +25,16 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 		if err != nil {
 			return err
 		}
-		return l.insertWith(ctx, st, head)
+		conv, err := newRowConv(&l.s.Translation, l.tables[lastPart(st.Table)], st, l.latin1, 1<<63-1)
+		if err != nil {
+			return err
+		}
+		cst := *st
+		cst.Rows = &convReader{r: st.Rows, c: conv}
+		if err := l.insertWith(ctx, &cst, head); err != nil {
+			return err
+		}
+		return conv.note()
 	case sqlparse.Copy:
 		return fmt.Errorf("sink: sqlite cannot load COPY data")
 	}
@@ -50,14 +56,15 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 				return fmt.Errorf("sink: sqlite: %w (translated as %q)", err, ix)
 			}
 		}
-		var notes []string
-		for _, d := range t.dropped {
-			notes = append(notes, "not translated: "+d)
+		if l.tables == nil {
+			l.tables = map[string]*myTable{}
 		}
-		if len(notes) > 0 {
-			return importer.Note(notes...)
+		l.tables[t.model.Name] = t.model
+		lost := make([]string, len(t.lost))
+		for i, d := range t.lost {
+			lost[i] = "not translated: " + d
 		}
-		return nil
+		return l.s.Translation.notes("sqlite", lost, t.info)
 	case st.Verb == sqlparse.Drop && st.Object == sqlparse.Table, st.Verb == sqlparse.Truncate:
 		if st.Verb == sqlparse.Truncate {
 			_, err := l.conn.ExecContext(ctx, "DELETE FROM "+quoteIdent(lastPart(name)))
@@ -76,7 +83,7 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 	case st.Verb == sqlparse.Create && st.Object == sqlparse.Index:
 		ix, err := mysqlIndex(st.Text)
 		if err != nil {
-			return importer.Skip("not translated to sqlite: index " + name + ": " + err.Error())
+			return l.s.Translation.skip("sqlite", "not translated to sqlite: index "+name+": "+err.Error())
 		}
 		if _, err := l.conn.ExecContext(ctx, ix); err != nil {
 			return fmt.Errorf("sink: sqlite: %w (translated as %q)", err, ix)
@@ -91,7 +98,7 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 		if what == "" {
 			what = "statement"
 		}
-		return importer.Skip(fmt.Sprintf("not translated to sqlite: %s %s %s", st.Verb, what, lastPart(name)))
+		return l.s.Translation.skip("sqlite", fmt.Sprintf("not translated to sqlite: %s %s %s", st.Verb, what, lastPart(name)))
 	}
 	w := firstWord(st.Text)
 	switch w {
@@ -190,34 +197,24 @@ name:
 }
 
 // noteCharset follows SET NAMES: a dump written in latin1 has its strings
-// converted to UTF-8 (MySQL's latin1 is Windows-1252).
+// converted to UTF-8.
 func (l *sqliteLoad) noteCharset(text []byte) {
-	ts := lexMySQL(text)
-	for i := 0; i+2 < len(ts); i++ {
-		if is(ts[i], "SET") && is(ts[i+1], "NAMES") {
-			l.latin1 = strings.EqualFold(strings.Trim(ts[i+2].text, "'\""), "latin1")
-		}
+	if set, latin1 := mysqlCharset(text); set {
+		l.latin1 = latin1
 	}
 }
 
-// toUTF8 returns a latin1 string as UTF-8, in the load's scratch buffer.
-func (l *sqliteLoad) toUTF8(b []byte) []byte {
-	if !hasHigh(b) {
-		return b // ASCII: latin1 and UTF-8 alike
-	}
-	out := l.utf8buf[:0]
-	for _, c := range b {
-		out = utf8.AppendRune(out, charmap.Windows1252.DecodeByte(c))
-	}
-	l.utf8buf = out
-	return out
+// convReader converts the rows of r as c says.
+type convReader struct {
+	r sqlparse.RowReader
+	c *rowConv
 }
 
-func hasHigh(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return true
-		}
+// NextRow implements sqlparse.RowReader.
+func (r *convReader) NextRow() ([]sqlparse.Value, error) {
+	row, err := r.r.NextRow()
+	if err != nil {
+		return nil, err
 	}
-	return false
+	return row, r.c.convert(row)
 }

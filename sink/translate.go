@@ -1,0 +1,270 @@
+package sink
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/sqlparse"
+)
+
+// Translation is how the [SQLite] and [Postgres] sinks translate a dump of
+// another dialect (MySQL and MariaDB dumps): the policies for values that
+// the target has no equal for, and whether what cannot be translated fails
+// the load. The zero value is the default of each policy.
+type Translation struct {
+	// ZeroDates is what becomes of MySQL's zero dates (0000-00-00, and
+	// dates with a zero month or day) in DATE, DATETIME and TIMESTAMP
+	// columns.
+	ZeroDates ZeroDates
+	// TinyIntOne is what a tinyint(1), BOOL or BOOLEAN column becomes.
+	TinyIntOne TinyIntOne
+	// Strict makes anything that is not translated fail the load: a
+	// procedure, function, trigger, event, a view whose SELECT the target
+	// refuses, a generated column, ON UPDATE CURRENT_TIMESTAMP, a FULLTEXT
+	// or SPATIAL index, a prefix length. Without it each is skipped or
+	// noted by name ([importer.Skip], [importer.Note]) and the load goes on.
+	Strict bool
+}
+
+// ZeroDates is the policy for MySQL's zero dates; see [Translation].
+type ZeroDates uint8
+
+const (
+	// ZeroDatesNull loads a zero date as NULL and counts it per column in
+	// the report's notes ("zero date as NULL: t.c"). A column declared NOT
+	// NULL with a zero-date default loses its NOT NULL and that default.
+	ZeroDatesNull ZeroDates = iota
+	// ZeroDatesFail fails the load at the first zero date, naming the
+	// statement, row and column.
+	ZeroDatesFail
+)
+
+// TinyIntOne is the policy for MySQL's tinyint(1) columns; see [Translation].
+type TinyIntOne uint8
+
+const (
+	// TinyIntInteger keeps tinyint(1) an integer (smallint in PostgreSQL,
+	// INTEGER in SQLite): MySQL lets it hold -128 to 127.
+	TinyIntInteger TinyIntOne = iota
+	// TinyIntBoolean makes it a boolean (boolean in PostgreSQL, 0 or 1 in
+	// SQLite); a value other than 0 and 1 fails the load.
+	TinyIntBoolean
+)
+
+// ErrNotTranslated is wrapped by the errors of a load in [Translation].Strict
+// mode that met something it does not translate.
+var ErrNotTranslated = errors.New("sink: not translated")
+
+// skip reports a statement that is not translated: skipped and counted, or
+// an error in strict mode.
+func (tr *Translation) skip(target, reason string) error {
+	if tr.Strict {
+		return fmt.Errorf("%w to %s (strict): %s", ErrNotTranslated, target, reason)
+	}
+	return importer.Skip(reason)
+}
+
+// notes reports what a translated statement lost (lost, fatal in strict
+// mode) and what it dropped without loss (info: engine, charset options).
+func (tr *Translation) notes(target string, lost, info []string) error {
+	if tr.Strict && len(lost) > 0 {
+		return fmt.Errorf("%w to %s (strict): %s", ErrNotTranslated, target, lost[0])
+	}
+	all := append(lost[:len(lost):len(lost)], info...)
+	if len(all) == 0 {
+		return nil
+	}
+	return importer.Note(all...)
+}
+
+// rowConv converts the rows of a MySQL INSERT by the types of the columns
+// they go to, in place: strings decoded from the dump's character set to
+// UTF-8, strings of binary columns made Binary, zero dates by the policy,
+// integers checked against the column's range.
+type rowConv struct {
+	tr     *Translation
+	table  string
+	cols   []*myColumn // by position in the row; nil when not known
+	latin1 bool
+	// maxInt is the target's largest integer (SQLite: int64; PostgreSQL's
+	// numeric(20) holds every MySQL integer).
+	maxInt uint64
+	zero   map[string]int64 // zero dates loaded as NULL, by note
+	rows   int64            // rows converted, for positions
+	buf    []byte
+}
+
+// newRowConv returns the converter of st's rows into t (nil when the
+// table's CREATE TABLE was not in the dump).
+func newRowConv(tr *Translation, t *myTable, st *sqlparse.Statement, latin1 bool, maxInt uint64) (*rowConv, error) {
+	c := &rowConv{tr: tr, table: lastPart(st.Table), latin1: latin1, maxInt: maxInt}
+	if t == nil {
+		return c, nil
+	}
+	if len(st.Columns) == 0 {
+		c.cols = t.Columns
+		return c, nil
+	}
+	for _, name := range st.Columns {
+		col := t.col(name)
+		if col == nil {
+			return nil, fmt.Errorf("sink: table %s has no column %s", c.table, name)
+		}
+		c.cols = append(c.cols, col)
+	}
+	return c, nil
+}
+
+// convert converts one row in place.
+func (c *rowConv) convert(row []sqlparse.Value) error {
+	c.rows++
+	c.buf = c.buf[:0]
+	for i := range row {
+		v := &row[i]
+		var col *myColumn
+		if i < len(c.cols) {
+			col = c.cols[i]
+		}
+		if col == nil {
+			if c.latin1 && v.Kind == sqlparse.String {
+				v.Raw = c.toUTF8(v.Raw)
+			}
+			continue
+		}
+		switch f := col.family(); {
+		case v.Kind == sqlparse.String && col.isBinary():
+			v.Kind = sqlparse.Binary
+		case v.Kind == sqlparse.String && (f == famDate || f == famDateTime) && isZeroDate(v.Raw):
+			if c.tr.ZeroDates == ZeroDatesFail {
+				return c.errorf(col, "zero date %q (the zero-date policy is to fail)", v.Raw)
+			}
+			*v = sqlparse.Value{Kind: sqlparse.Null}
+			if c.zero == nil {
+				c.zero = map[string]int64{}
+			}
+			c.zero["zero date as NULL: "+c.table+"."+col.Name]++
+		case v.Kind == sqlparse.String:
+			if c.latin1 && !col.isBinary() {
+				v.Raw = c.toUTF8(v.Raw)
+			}
+		case v.Kind == sqlparse.Int && f == famInt:
+			if err := c.checkInt(col, v.Raw); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// checkInt refuses an integer outside the column's range, or the
+// target's, or, in a boolean column, other than 0 and 1.
+func (c *rowConv) checkInt(col *myColumn, raw []byte) error {
+	lo, hi := col.intRange()
+	s := unsafeString(raw)
+	if col.boolLike() && c.tr.TinyIntOne == TinyIntBoolean {
+		if s != "0" && s != "1" {
+			return c.errorf(col, "%s is not a boolean (the tinyint(1) policy is boolean)", s)
+		}
+		return nil
+	}
+	if len(s) > 0 && s[0] == '-' {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n < lo {
+			return c.errorf(col, "%s is out of range for %s", s, col.typeName())
+		}
+		return nil
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	if err != nil || n > hi {
+		return c.errorf(col, "%s is out of range for %s", s, col.typeName())
+	}
+	if n > c.maxInt {
+		return c.errorf(col, "%s is out of range for the target's integers", s)
+	}
+	return nil
+}
+
+// errorf returns an error naming the row and column.
+func (c *rowConv) errorf(col *myColumn, format string, args ...any) error {
+	return fmt.Errorf("sink: row %d of the statement, column %s.%s: %s", c.rows, c.table, col.Name, fmt.Sprintf(format, args...))
+}
+
+// note returns the zero dates counted since the last call, as notes.
+func (c *rowConv) note() error {
+	if len(c.zero) == 0 {
+		return nil
+	}
+	var notes []string
+	for k, n := range c.zero {
+		for range n {
+			notes = append(notes, k)
+		}
+	}
+	clear(c.zero)
+	return importer.Note(notes...)
+}
+
+// typeName returns the column's type as the dump writes it.
+func (c *myColumn) typeName() string {
+	s := c.Type
+	if len(c.Args) > 0 {
+		s += "(" + c.Args[0]
+		for _, a := range c.Args[1:] {
+			s += "," + a
+		}
+		s += ")"
+	}
+	if c.Unsigned {
+		s += " UNSIGNED"
+	}
+	return s
+}
+
+// isZeroDate reports whether a DATE or DATETIME value has a zero year,
+// month or day: 0000-00-00, 2019-00-00 00:00:00.
+func isZeroDate(b []byte) bool {
+	if len(b) < 10 || b[4] != '-' || b[7] != '-' {
+		return false
+	}
+	return string(b[:4]) == "0000" || string(b[5:7]) == "00" || string(b[8:10]) == "00"
+}
+
+// toUTF8 returns a latin1 string as UTF-8 (MySQL's latin1 is
+// Windows-1252), in the row's scratch buffer.
+func (c *rowConv) toUTF8(b []byte) []byte {
+	if !hasHigh(b) {
+		return b // ASCII: latin1 and UTF-8 alike
+	}
+	start := len(c.buf)
+	for _, ch := range b {
+		c.buf = utf8.AppendRune(c.buf, charmap.Windows1252.DecodeByte(ch))
+	}
+	return c.buf[start:len(c.buf):len(c.buf)]
+}
+
+func hasHigh(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// mysqlCharset follows SET NAMES: it reports whether the statement sets
+// the dump's character set, and whether that is latin1.
+func mysqlCharset(text []byte) (set, latin1 bool) {
+	ts := lexMySQL(text)
+	for i := 0; i+2 < len(ts); i++ {
+		if is(ts[i], "SET") && is(ts[i+1], "NAMES") {
+			set, latin1 = true, is(ddlToken{text: strings.Trim(ts[i+2].text, "'\""), ident: true}, "latin1")
+		}
+	}
+	return set, latin1
+}
