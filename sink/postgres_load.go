@@ -49,6 +49,7 @@ type pgLoad struct {
 	loaded map[string]bool // tables that received rows (no TRUNCATE again)
 	roles  map[string]bool // roles known to exist or not
 	kinds  map[string]bool // tables where FREEZE is allowed, once asked
+	my     *pgMySQL        // of a MySQL dump (postgres_mysql.go)
 }
 
 // pgJob streams the rows of consecutive statements of one table through
@@ -102,6 +103,9 @@ func (l *pgLoad) stageSchema(ctx context.Context, name string) error {
 func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 	if err := l.failed(); err != nil {
 		return err
+	}
+	if st.Dialect == sqlparse.MySQL {
+		return l.execMySQL(ctx, st)
 	}
 	if st.Dialect != sqlparse.Postgres {
 		return fmt.Errorf("sink: the postgres sink loads PostgreSQL dumps; this one is %s", st.Dialect)
@@ -681,6 +685,9 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 	}
 	l.done = true
 	err := l.finishAll()
+	if err == nil && l.my != nil {
+		err = l.mysqlPost(ctx)
+	}
 	if err == nil {
 		switch l.mode {
 		case Append:

@@ -1,0 +1,480 @@
+package sink
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/sqlparse"
+)
+
+// The PostgreSQL sink's path for MySQL and MariaDB dumps: CREATE TABLE
+// translated (mysql_postgres.go) into the staging schema, the rows of
+// INSERT statements converted by column type into COPY text as they are
+// decoded and streamed through the same jobs as a PostgreSQL dump's rows,
+// keys, indexes and foreign keys built after the rows, identity sequences
+// moved past the highest value, views translated when their SELECT is
+// plain SQL, and the rest (procedures, functions, triggers, events,
+// dialect-only views) listed by name, or fatal with [Translation].Strict.
+
+// pgMySQL is the state of a MySQL dump's load into PostgreSQL.
+type pgMySQL struct {
+	tables  map[string]*pgTableDDL // tables the dump created, by name
+	created map[string]string      // relations created by this load: "table" or "view"
+	names   map[string]bool        // index names used
+	order   []string               // tables in the order they were created
+	fks     []string               // ALTER TABLE … ADD FOREIGN KEY statements after the indexes
+	latin1  bool
+	pos     map[string]jobStmt // the CREATE TABLE of each table, for errors of its indexes
+}
+
+// execMySQL applies a statement of a MySQL or MariaDB dump.
+func (l *pgLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) error {
+	if l.my == nil {
+		l.my = &pgMySQL{tables: map[string]*pgTableDDL{}, created: map[string]string{}, names: map[string]bool{}, pos: map[string]jobStmt{}}
+		l.session = append(l.session, "SET TimeZone = 'UTC'")
+		if err := l.execSQL(ctx, "SET TimeZone = 'UTC'"); err != nil {
+			return l.wrap(err, "session settings")
+		}
+	}
+	tr := &l.s.Translation
+	switch st.Kind {
+	case sqlparse.Meta:
+		return importer.Skip("client command")
+	case sqlparse.Insert:
+		return l.mysqlRows(ctx, st)
+	case sqlparse.Copy:
+		return fmt.Errorf("sink: postgres: COPY in a MySQL dump")
+	}
+	name := lastPart(st.Name)
+	switch {
+	case st.Verb == sqlparse.Create && st.Object == sqlparse.Table:
+		return l.mysqlCreateTable(ctx, st)
+	case st.Verb == sqlparse.Drop && (st.Object == sqlparse.Table || st.Object == sqlparse.View):
+		return l.mysqlDrop(ctx, st)
+	case st.Verb == sqlparse.Truncate:
+		if err := l.finishAll(); err != nil {
+			return err
+		}
+		return l.execSQL(ctx, "TRUNCATE "+quoteIdent(name))
+	case st.Verb == sqlparse.Create && st.Object == sqlparse.Index:
+		table, k, err := parseMySQLIndex(st.Text)
+		if err != nil {
+			return tr.skip("postgres", "not translated to postgres: index "+name+": "+err.Error())
+		}
+		t := l.my.tables[table]
+		if t == nil {
+			return tr.skip("postgres", "not translated to postgres: index "+name+" of a table the dump did not create")
+		}
+		post, lost := pgKey(t.model, k, l.my.indexName(t.model))
+		t.post = append(t.post, post...)
+		return tr.notes("postgres", prefixAll("not translated: ", lost), nil)
+	case st.Verb == sqlparse.Alter && st.Object == sqlparse.Table:
+		return l.mysqlAlter(st)
+	case st.Verb == sqlparse.Create && st.Object == sqlparse.View:
+		return l.mysqlView(ctx, st)
+	case st.Object == sqlparse.Database:
+		return importer.Skip("the dump's databases are mapped onto the target database (USE, CREATE and DROP DATABASE)")
+	case st.Verb != sqlparse.NoVerb:
+		what := st.Object.String()
+		if what == "" {
+			what = "statement"
+		}
+		return tr.skip("postgres", fmt.Sprintf("not translated to postgres: %s %s %s", st.Verb, what, name))
+	}
+	switch w := firstWord(st.Text); w {
+	case "SET":
+		if set, latin1 := mysqlCharset(st.Text); set {
+			l.my.latin1 = latin1
+		}
+		return importer.Skip("mysql session setting")
+	case "LOCK", "UNLOCK":
+		return importer.Skip("mysql LOCK/UNLOCK TABLES")
+	case "START", "BEGIN", "COMMIT", "ROLLBACK":
+		return importer.Skip("transaction control (the sink owns the transactions)")
+	case "SELECT", "SHOW", "FLUSH", "DO", "ANALYZE", "OPTIMIZE", "CHECKSUM":
+		return importer.Skip("mysql " + w + " (changes no data)")
+	}
+	return tr.skip("postgres", fmt.Sprintf("not translated to postgres: %.60s", st.Text))
+}
+
+func prefixAll(p string, ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = p + s
+	}
+	return out
+}
+
+// indexName returns the name function of t's indexes.
+func (m *pgMySQL) indexName(t *myTable) func(myKey) string {
+	return func(k myKey) string {
+		n := k.Name
+		for i := 2; n == "" || m.names[n]; i++ {
+			n = fmt.Sprintf("%s_%s%d", t.Name, k.Name, i)
+		}
+		m.names[n] = true
+		return quoteIdent(n)
+	}
+}
+
+// mysqlCreateTable creates a translated table.
+func (l *pgLoad) mysqlCreateTable(ctx context.Context, st *sqlparse.Statement) error {
+	t, err := mysqlPGTable(st.Text, &l.s.Translation, l.my.names)
+	if err != nil {
+		return fmt.Errorf("sink: postgres: %w", err)
+	}
+	name := t.model.Name
+	if l.mode == Append {
+		var exists bool
+		if err := l.conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", quoteIdent(name)).Scan(&exists); err != nil {
+			return l.wrap(err, "table "+name)
+		}
+		if exists {
+			l.my.tables[name] = &pgTableDDL{model: t.model}
+			return importer.Skip("CREATE TABLE of a table that exists (append mode loads into it)")
+		}
+	}
+	if err := l.execSQL(ctx, t.create); err != nil {
+		return fmt.Errorf("%w (translated as %q)", l.wrap(err, "create table "+name), t.create)
+	}
+	if _, ok := l.my.tables[name]; !ok {
+		l.my.order = append(l.my.order, name)
+	}
+	l.my.tables[name] = t
+	l.my.created[name] = "table"
+	l.my.pos[name] = jobStmt{line: st.Line, offset: st.Offset, num: st.Num}
+	return l.s.Translation.notes("postgres", prefixAll("not translated: ", t.lost), t.info)
+}
+
+// mysqlDrop drops a table or view that this load created (a view's
+// placeholder); the others do not exist in the staging schema.
+func (l *pgLoad) mysqlDrop(ctx context.Context, st *sqlparse.Statement) error {
+	if l.mode == Append {
+		return importer.Skip("DROP TABLE or VIEW (append mode loads into the existing tables)")
+	}
+	names, err := dropTableNames(st.Text)
+	if err != nil {
+		return err
+	}
+	dropped := false
+	for _, n := range names {
+		kind, ok := l.my.created[n]
+		if !ok {
+			continue
+		}
+		if l.loaded[n] {
+			if err := l.finishAll(); err != nil {
+				return err
+			}
+		}
+		if err := l.execSQL(ctx, "DROP "+strings.ToUpper(kind)+" IF EXISTS "+quoteIdent(n)+" CASCADE"); err != nil {
+			return l.wrap(err, "drop "+kind+" "+n)
+		}
+		delete(l.my.created, n)
+		if kind == "table" {
+			delete(l.my.tables, n)
+		}
+		dropped = true
+	}
+	if !dropped {
+		return importer.Skip("DROP TABLE or VIEW of what the load has not created (the replace swaps schemas whole)")
+	}
+	return nil
+}
+
+// mysqlAlter translates ALTER TABLE … ADD key or constraint, which are
+// built after the rows; DISABLE/ENABLE KEYS is skipped.
+func (l *pgLoad) mysqlAlter(st *sqlparse.Statement) error {
+	tr := &l.s.Translation
+	if isKeysToggle(st.Text) {
+		return importer.Skip("ALTER TABLE … DISABLE/ENABLE KEYS (the sink builds indexes after the rows)")
+	}
+	ts := lexMySQL(st.Text)
+	name := lastPart(st.Name)
+	t := l.my.tables[name]
+	i := 2
+	for i < len(ts) && !is(ts[i], "ADD") {
+		i++
+	}
+	if t == nil || i >= len(ts) {
+		return tr.skip("postgres", "not translated to postgres: alter table "+name)
+	}
+	var lost []string
+	for _, it := range splitItems(ts[i:]) {
+		if len(it) < 2 || !is(it[0], "ADD") {
+			return tr.skip("postgres", "not translated to postgres: alter table "+name)
+		}
+		m := &myTable{Name: t.model.Name, Columns: t.model.Columns}
+		if err := m.item(it[1:]); err != nil || len(m.Columns) != len(t.model.Columns) {
+			return tr.skip("postgres", "not translated to postgres: alter table "+name)
+		}
+		for _, k := range m.Keys {
+			post, lk := pgKey(t.model, k, l.my.indexName(t.model))
+			t.post = append(t.post, post...)
+			lost = append(lost, lk...)
+		}
+		for _, f := range m.Foreign {
+			t.addFK(f)
+		}
+		if len(m.Checks) > 0 {
+			return tr.skip("postgres", "not translated to postgres: alter table "+name+" add check")
+		}
+	}
+	return tr.notes("postgres", prefixAll("not translated: ", lost), nil)
+}
+
+// mysqlView creates a view whose SELECT is plain SQL; the others are
+// listed by name.
+func (l *pgLoad) mysqlView(ctx context.Context, st *sqlparse.Statement) error {
+	tr := &l.s.Translation
+	v, cols, err := parseMySQLView(st.Text)
+	if err != nil {
+		return tr.skip("postgres", "not translated to postgres: view "+lastPart(st.Name))
+	}
+	sel, ok := pgPlain(v.Select)
+	if !ok {
+		return tr.skip("postgres", "not translated to postgres: view "+v.Name+" (its SELECT is not plain SQL)")
+	}
+	sql := "CREATE VIEW " + quoteIdent(v.Name)
+	if len(cols) > 0 {
+		sql += " " + identsSQL(cols)
+	}
+	sql += " AS " + sel
+	if v.Check {
+		sql += " WITH CHECK OPTION"
+	}
+	if l.my.created[v.Name] != "" {
+		if err := l.execSQL(ctx, "DROP "+strings.ToUpper(l.my.created[v.Name])+" IF EXISTS "+quoteIdent(v.Name)+" CASCADE"); err != nil {
+			return l.wrap(err, "drop "+v.Name)
+		}
+	}
+	if err := l.execSQL(ctx, sql); err != nil {
+		return tr.skip("postgres", "not translated to postgres: view "+v.Name+" ("+err.Error()+")")
+	}
+	l.my.created[v.Name] = "view"
+	return importer.Note("translated: view " + v.Name)
+}
+
+// mysqlRows converts the rows of an INSERT into COPY text for the job of
+// its table.
+func (l *pgLoad) mysqlRows(ctx context.Context, st *sqlparse.Statement) error {
+	if len(st.Trailer) > 0 {
+		return l.s.Translation.skip("postgres", fmt.Sprintf("not translated to postgres: %q after the rows of %s", st.Trailer, lastPart(st.Table)))
+	}
+	table := lastPart(st.Table)
+	var model *myTable
+	if t := l.my.tables[table]; t != nil {
+		model = t.model
+	}
+	conv, err := newRowConv(&l.s.Translation, model, st, l.my.latin1, ^uint64(0))
+	if err != nil {
+		return err
+	}
+	encs := make([]pgEnc, len(conv.cols))
+	for i, c := range conv.cols {
+		encs[i] = pgEncOf(c, &l.s.Translation)
+	}
+	cst := *st
+	cst.Table = table
+	key := table + "\x00" + strings.Join(st.Columns, "\x00")
+	j := l.cur
+	if j == nil || j.key != key {
+		if err := l.finishCur(); err != nil {
+			return err
+		}
+		if j, err = l.startJob(ctx, &cst); err != nil {
+			return err
+		}
+	}
+	j.pos = append(j.pos, jobStmt{first: j.rows + 1, line: st.Line, offset: st.Offset, num: st.Num})
+	for row, err := range sqlparse.Rows(st.Rows) {
+		if err != nil {
+			return err
+		}
+		if err := conv.convert(row); err != nil {
+			return err
+		}
+		for i, v := range row {
+			if i > 0 {
+				j.buf = append(j.buf, '\t')
+			}
+			e := pgEncText
+			if i < len(encs) {
+				e = encs[i]
+			}
+			var ok bool
+			if j.buf, ok = e.append(j.buf, v); !ok {
+				col := fmt.Sprint(i + 1)
+				if i < len(conv.cols) {
+					col = conv.cols[i].Name
+				}
+				return fmt.Errorf("sink: postgres: row %d of the statement, column %s.%s: a %s value (%.40q) is not translated", conv.rows, table, col, v.Kind, v.Raw)
+			}
+		}
+		j.buf = append(j.buf, '\n')
+		j.rows++
+		if len(j.buf) >= pgChunk {
+			if err := j.send(); err != nil {
+				return err
+			}
+		}
+	}
+	return conv.note()
+}
+
+// pgEnc is how a column's values are written as COPY text.
+type pgEnc struct {
+	kind uint8
+	bits int // of bit(n)
+}
+
+const (
+	encText uint8 = iota
+	encBytea
+	encBool
+	encBit
+)
+
+var pgEncText = pgEnc{}
+
+// pgEncOf returns the encoding of column c's values (c may be nil).
+func pgEncOf(c *myColumn, tr *Translation) pgEnc {
+	switch {
+	case c == nil:
+		return pgEncText
+	case c.isBinary():
+		return pgEnc{kind: encBytea}
+	case c.family() == famBit:
+		n := 1
+		if len(c.Args) > 0 {
+			fmt.Sscan(c.Args[0], &n)
+		}
+		return pgEnc{kind: encBit, bits: n}
+	case c.family() == famInt && c.boolLike() && tr.TinyIntOne == TinyIntBoolean:
+		return pgEnc{kind: encBool}
+	}
+	return pgEncText
+}
+
+// append appends v as COPY text; false for a value it cannot carry.
+func (e pgEnc) append(dst []byte, v sqlparse.Value) ([]byte, bool) {
+	if v.Kind == sqlparse.Null {
+		return append(dst, '\\', 'N'), true
+	}
+	switch e.kind {
+	case encBytea:
+		if v.Kind != sqlparse.String && v.Kind != sqlparse.Binary {
+			return dst, false
+		}
+		dst = append(dst, '\\', '\\', 'x')
+		return hex.AppendEncode(dst, v.Raw), true
+	case encBool:
+		switch {
+		case v.Kind == sqlparse.Bool:
+		case (v.Kind == sqlparse.Int || v.Kind == sqlparse.String) && (string(v.Raw) == "0" || string(v.Raw) == "1"):
+		default:
+			return dst, false
+		}
+		if v.Raw[0] == '1' {
+			return append(dst, 't'), true
+		}
+		return append(dst, 'f'), true
+	case encBit:
+		var n uint64
+		switch v.Kind {
+		case sqlparse.Binary, sqlparse.String:
+			if len(v.Raw) > 8 {
+				return dst, false
+			}
+			for _, b := range v.Raw {
+				n = n<<8 | uint64(b)
+			}
+		case sqlparse.Int:
+			if _, err := fmt.Sscan(string(v.Raw), &n); err != nil {
+				return dst, false
+			}
+		default:
+			return dst, false
+		}
+		for i := e.bits - 1; i >= 0; i-- {
+			dst = append(dst, '0'+byte(n>>uint(i)&1))
+		}
+		return dst, true
+	}
+	switch v.Kind {
+	case sqlparse.Binary:
+		return appendEscaped(dst, v.Raw, false), true
+	case sqlparse.Bool:
+		if v.Raw[0] == '1' {
+			return append(dst, '1'), true
+		}
+		return append(dst, '0'), true
+	}
+	return appendCopyText(dst, v)
+}
+
+// mysqlPost builds, after every row, the keys and indexes (several at
+// once), then the foreign keys, then moves the identity sequences past the
+// highest value.
+func (l *pgLoad) mysqlPost(ctx context.Context) error {
+	m := l.my
+	for _, name := range m.order {
+		t := m.tables[name]
+		if t == nil {
+			continue
+		}
+		p := m.pos[name]
+		for _, sql := range t.post {
+			if l.mode == Append {
+				if err := l.execSQL(ctx, sql); err != nil {
+					return l.wrap(err, "index of "+name)
+				}
+				continue
+			}
+			st := &sqlparse.Statement{Table: name, Line: p.line, Offset: p.offset, Num: p.num}
+			if err := l.indexJob(ctx, st, []byte(sql)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := l.finishAll(); err != nil {
+		return err
+	}
+	for _, name := range m.order {
+		t := m.tables[name]
+		if t == nil {
+			continue
+		}
+		for k, sql := range t.fks {
+			if ref := t.refs[k]; m.created[ref] == "" && l.mode != Append {
+				what := "foreign key of " + name + " to " + ref + ", a table the dump does not hold"
+				if l.s.Translation.Strict {
+					return fmt.Errorf("%w to postgres (strict): %s", ErrNotTranslated, what)
+				}
+				slog.Warn("sink: postgres: not translated: " + what)
+				continue
+			}
+			if err := l.execSQL(ctx, sql); err != nil {
+				p := m.pos[name]
+				return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: name,
+					Err: fmt.Errorf("%w (translated as %q)", l.wrap(err, "foreign key"), sql)}
+			}
+		}
+		for _, col := range t.serials {
+			start := "1"
+			if v := t.model.option("AUTO_INCREMENT"); v != "" {
+				start = v
+			}
+			sql := fmt.Sprintf("SELECT setval(pg_get_serial_sequence(%s, %s), greatest(coalesce(max(%s) + 1, 1), %s), false) FROM %s",
+				pgLiteral(quoteIdent(name)), pgLiteral(col), quoteIdent(col), start, quoteIdent(name))
+			if err := l.execSQL(ctx, sql); err != nil {
+				return l.wrap(err, "identity of "+name+"."+col)
+			}
+		}
+	}
+	return nil
+}
