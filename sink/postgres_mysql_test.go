@@ -1,10 +1,8 @@
 package sink_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -296,6 +294,3 @@ func TestPostgresLoadsMySQLDumps(t *testing.T) {
 		})
 	}
 }
-
-// Both bytes.Equal and maps.Keys are used by the SQLite comparison below.
-var _, _ = bytes.Equal, maps.Keys[map[string]int]

@@ -29,6 +29,7 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 		if err != nil {
 			return err
 		}
+		conv.canonDates = true
 		cst := *st
 		cst.Rows = &convReader{r: st.Rows, c: conv}
 		if err := l.insertWith(ctx, &cst, head); err != nil {

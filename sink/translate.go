@@ -95,7 +95,11 @@ type rowConv struct {
 	// maxInt is the target's largest integer (SQLite: int64; PostgreSQL's
 	// numeric(20) holds every MySQL integer).
 	maxInt uint64
-	zero   map[string]int64 // zero dates loaded as NULL, by note
+	// canonDates makes dates canonical, as MySQL stores them
+	// (2021/1/1 is 2021-01-01 00:00:00), for a target that keeps them as
+	// text (SQLite).
+	canonDates bool
+	zero       map[string]int64 // zero dates loaded as NULL, by note
 	rows   int64            // rows converted, for positions
 	buf    []byte
 }
@@ -149,6 +153,10 @@ func (c *rowConv) convert(row []sqlparse.Value) error {
 				c.zero = map[string]int64{}
 			}
 			c.zero["zero date as NULL: "+c.table+"."+col.Name]++
+		case v.Kind == sqlparse.String && c.canonDates && (f == famDate || f == famDateTime) && !isCanonDate(v.Raw, f == famDate):
+			start := len(c.buf)
+			c.buf = appendCanonDate(c.buf, v.Raw, f == famDate)
+			v.Raw = c.buf[start:len(c.buf):len(c.buf)]
 		case v.Kind == sqlparse.String:
 			if c.latin1 && !col.isBinary() {
 				v.Raw = c.toUTF8(v.Raw)
@@ -267,4 +275,50 @@ func mysqlCharset(text []byte) (set, latin1 bool) {
 		}
 	}
 	return set, latin1
+}
+
+// isCanonDate reports whether b is a date (YYYY-MM-DD) or a datetime
+// (YYYY-MM-DD HH:MM:SS[.ffffff]) as MySQL writes them.
+func isCanonDate(b []byte, date bool) bool {
+	if len(b) < 10 || b[4] != '-' || b[7] != '-' {
+		return false
+	}
+	if date {
+		return len(b) == 10
+	}
+	return len(b) >= 19 && b[10] == ' ' && b[13] == ':' && b[16] == ':' && (len(b) == 19 || b[19] == '.')
+}
+
+// appendCanonDate appends a date written with other delimiters or without
+// leading zeros (2021/1/1, 2021-1-1 9:05:00) as MySQL stores it; a value
+// it cannot read is appended as it is, for the target to refuse.
+func appendCanonDate(dst, b []byte, date bool) []byte {
+	var parts [6]int
+	var frac []byte
+	n, i := 0, 0
+	for n < 6 && i < len(b) {
+		j := i
+		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+			j++
+		}
+		if j == i || j-i > 4 {
+			return append(dst, b...)
+		}
+		parts[n], _ = strconv.Atoi(string(b[i:j]))
+		n++
+		if n == 6 && j < len(b) && b[j] == '.' {
+			frac = b[j:]
+			j = len(b)
+		}
+		i = j + 1
+	}
+	if n != 3 && n != 6 || i < len(b) {
+		return append(dst, b...)
+	}
+	dst = fmt.Appendf(dst, "%04d-%02d-%02d", parts[0], parts[1], parts[2])
+	if !date {
+		dst = fmt.Appendf(dst, " %02d:%02d:%02d", parts[3], parts[4], parts[5])
+		dst = append(dst, frac...)
+	}
+	return dst
 }
