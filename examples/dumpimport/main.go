@@ -31,6 +31,9 @@
 //	-mode replace|append|recreate         load: what a load does to the target (default replace, atomic)
 //	-jobs N                               load: tables loaded at once into mysql: or postgres: (default the cores, at least 2)
 //	-db-password-env VAR                  load: the password of the TARGET database is in $VAR
+//	-strict                               load: fail on anything of a MySQL dump that is not translated
+//	-zero-dates null|fail                 load: MySQL zero dates become NULL (default, counted) or fail the load
+//	-tinyint1 integer|boolean             load: what a MySQL tinyint(1) column becomes (default integer)
 //
 // For an unattended run (parse and load; see nightly.go and the README's
 // "Running it every night"):
@@ -120,7 +123,7 @@ var commands = map[string]command{
 	"load": {
 		args:    []string{"SOURCE", "TARGET"},
 		what:    "import SOURCE into TARGET",
-		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env", "mode", "jobs", "db-password-env"}, sshFlags...),
+		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env", "mode", "jobs", "db-password-env", "strict", "zero-dates", "tinyint1"}, sshFlags...),
 		example: "dumpimport load -state state.json testdata/corpus/sqlite/chinook.sql sqlite:/tmp/chinook.db",
 	},
 	"list": {
@@ -209,6 +212,9 @@ type options struct {
 	extract        bool
 	mode           string
 	jobs           int
+	strict         bool
+	zeroDates      string
+	tinyint1       string
 	dbPasswordEnv  string
 }
 
@@ -251,6 +257,12 @@ func defineFlags(flags *flag.FlagSet, name string, o *options) {
 			flags.IntVar(&o.jobs, f, 0, "tables loaded at once into mysql: or postgres:, each on a connection of its own (`N`; default the cores, at least 2)")
 		case "db-password-env":
 			flags.StringVar(&o.dbPasswordEnv, f, "", "environment `variable` holding the password of the TARGET database (mysql:, postgres:)")
+		case "strict":
+			flags.BoolVar(&o.strict, f, false, "load: fail on anything of another dialect that is not translated (procedures, triggers, views, ON UPDATE, …)")
+		case "zero-dates":
+			flags.StringVar(&o.zeroDates, f, "null", "load: MySQL zero dates (0000-00-00) become `null` (counted per column) or fail the load (fail)")
+		case "tinyint1":
+			flags.StringVar(&o.tinyint1, f, "integer", "load: a MySQL tinyint(1) column becomes an `integer` or a boolean")
 		case "extract":
 			flags.BoolVar(&o.extract, f, false, "write the archives' entries instead of the archives")
 		default:
@@ -574,11 +586,35 @@ func openTarget(arg string, o *options) (importer.Sink, func(), error) {
 		}
 		s := sink.NewSQLite(rest)
 		s.Mode = mode
+		if s.Translation, err = translation(o); err != nil {
+			return nil, nil, err
+		}
 		return s, func() { s.Close() }, nil
 	case "postgres", "postgresql":
 		return openPostgres(arg, rest, o)
 	}
 	return nil, nil, fmt.Errorf("TARGET: unknown scheme %q; the schemes are: %s", kind, targetSchemes)
+}
+
+// translation returns the translation policies of -strict, -zero-dates
+// and -tinyint1.
+func translation(o *options) (sink.Translation, error) {
+	tr := sink.Translation{Strict: o.strict}
+	switch o.zeroDates {
+	case "", "null":
+	case "fail":
+		tr.ZeroDates = sink.ZeroDatesFail
+	default:
+		return tr, fmt.Errorf("-zero-dates %q: want null or fail", o.zeroDates)
+	}
+	switch o.tinyint1 {
+	case "", "integer":
+	case "boolean":
+		tr.TinyIntOne = sink.TinyIntBoolean
+	default:
+		return tr, fmt.Errorf("-tinyint1 %q: want integer or boolean", o.tinyint1)
+	}
+	return tr, nil
 }
 
 // openPostgres opens a postgres: TARGET: a URL, or keyword=value pairs
@@ -593,6 +629,9 @@ func openPostgres(arg, rest string, o *options) (importer.Sink, func(), error) {
 		return nil, nil, err
 	}
 	s := &sink.Postgres{DSN: dsn, Mode: mode, Jobs: o.jobs}
+	if s.Translation, err = translation(o); err != nil {
+		return nil, nil, err
+	}
 	if o.dbPasswordEnv != "" {
 		pw, ok := os.LookupEnv(o.dbPasswordEnv)
 		if !ok {
