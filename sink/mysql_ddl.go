@@ -841,3 +841,10 @@ func parseMySQLView(text []byte) (*mysqlView, []string, error) {
 	v.Select = sel
 	return v, cols, nil
 }
+
+// hasZeroDateDefault reports whether a DATE, DATETIME or TIMESTAMP column
+// defaults to a zero date.
+func (c *myColumn) hasZeroDateDefault() bool {
+	f := c.family()
+	return (f == famDate || f == famDateTime) && len(c.Default) == 1 && isZeroDate([]byte(unquoteString(c.Default[0].text)))
+}

@@ -439,7 +439,7 @@ func (out *pgTableDDL) column(c *myColumn, tr *Translation) (string, error) {
 	notNull := c.NotNull
 	if c.Default != nil {
 		switch def, ok := pgDefault(c, typ); {
-		case (c.family() == famDate || c.family() == famDateTime) && len(c.Default) == 1 && isZeroDate([]byte(unquoteString(c.Default[0].text))):
+		case c.hasZeroDateDefault():
 			if tr.ZeroDates == ZeroDatesNull {
 				notNull = false
 				out.lost = append(out.lost, "zero-date DEFAULT of "+where+" (the column takes NULL instead)")

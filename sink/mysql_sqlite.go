@@ -136,7 +136,7 @@ func identsSQL(names []string) string {
 }
 
 // mysqlTable translates the CREATE TABLE statement text for SQLite.
-func mysqlTable(text []byte) (*mysqlTableDDL, error) {
+func mysqlTable(text []byte, tr *Translation) (*mysqlTableDDL, error) {
 	t, err := parseMySQLTable(text)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func mysqlTable(text []byte) (*mysqlTableDDL, error) {
 	out := &mysqlTableDDL{model: t, info: droppedOptions(t)}
 	var defs []string
 	for _, c := range t.Columns {
-		d, err := sqliteColumn(t, c, &out.lost)
+		d, err := sqliteColumn(t, c, tr, &out.lost)
 		if err != nil {
 			return nil, err
 		}
@@ -188,7 +188,7 @@ func mysqlTable(text []byte) (*mysqlTableDDL, error) {
 }
 
 // sqliteColumn renders one column definition.
-func sqliteColumn(t *myTable, c *myColumn, lost *[]string) (string, error) {
+func sqliteColumn(t *myTable, c *myColumn, tr *Translation, lost *[]string) (string, error) {
 	typ := sqliteType(c)
 	if typ == "" {
 		return "", fmt.Errorf("table %s, column %s: type %s is not translated", t.Name, c.Name, c.Type)
@@ -198,7 +198,12 @@ func sqliteColumn(t *myTable, c *myColumn, lost *[]string) (string, error) {
 	}
 	var b strings.Builder
 	b.WriteString(quoteIdent(c.Name) + " " + typ)
-	if c.NotNull {
+	notNull, def := c.NotNull, c.Default
+	if c.hasZeroDateDefault() && tr.ZeroDates == ZeroDatesNull {
+		notNull, def = false, nil
+		*lost = append(*lost, "zero-date DEFAULT of "+t.Name+"."+c.Name+" (the column takes NULL instead)")
+	}
+	if notNull {
 		b.WriteString(" NOT NULL")
 	}
 	if c.PrimaryKey {
@@ -207,8 +212,8 @@ func sqliteColumn(t *myTable, c *myColumn, lost *[]string) (string, error) {
 	if c.Unique {
 		b.WriteString(" UNIQUE")
 	}
-	if c.Default != nil {
-		b.WriteString(" DEFAULT " + sqliteDefault(c.Default))
+	if def != nil {
+		b.WriteString(" DEFAULT " + sqliteDefault(def))
 	}
 	if c.OnUpdate != "" {
 		*lost = append(*lost, "ON UPDATE CURRENT_TIMESTAMP of "+t.Name+"."+c.Name)

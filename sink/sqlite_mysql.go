@@ -45,7 +45,7 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 	name := st.Name
 	switch {
 	case st.Verb == sqlparse.Create && st.Object == sqlparse.Table:
-		t, err := mysqlTable(st.Text)
+		t, err := mysqlTable(st.Text, &l.s.Translation)
 		if err != nil {
 			return fmt.Errorf("sink: sqlite: %w", err)
 		}
