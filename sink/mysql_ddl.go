@@ -307,22 +307,6 @@ func skipParens(ts []ddlToken, i int) int {
 	return len(ts)
 }
 
-// unqualify drops the database prefix of qualified names ("db"."t"): the
-// sink's target is one database.
-func unqualify(ts []ddlToken) []ddlToken {
-	var out []ddlToken
-	for i := 0; i < len(ts); i++ {
-		if ts[i].ident && i+2 < len(ts) && ts[i+1].text == "." && ts[i+2].ident {
-			continue // the prefix; the "." is dropped next
-		}
-		if ts[i].text == "." && i > 0 && ts[i-1].ident && i+1 < len(ts) && ts[i+1].ident {
-			continue
-		}
-		out = append(out, ts[i])
-	}
-	return out
-}
-
 // parseKeyParts reads the key part list at ts[i] ("(a(10), b DESC)").
 func parseKeyParts(ts []ddlToken, i int) ([]myKeyPart, int) {
 	for i < len(ts) && ts[i].text != "(" {

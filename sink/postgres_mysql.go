@@ -26,7 +26,6 @@ type pgMySQL struct {
 	created map[string]string      // relations created by this load: "table" or "view"
 	names   map[string]bool        // index names used
 	order   []string               // tables in the order they were created
-	fks     []string               // ALTER TABLE … ADD FOREIGN KEY statements after the indexes
 	latin1  bool
 	pos     map[string]jobStmt // the CREATE TABLE of each table, for errors of its indexes
 }

@@ -294,3 +294,32 @@ func TestPostgresLoadsMySQLDumps(t *testing.T) {
 		})
 	}
 }
+
+// A foreign key that the rows do not satisfy (employees' dept_manager
+// without the employees it names) fails the load at the key, after the
+// rows, and the target keeps what it held.
+func TestPostgresMySQLForeignKeyFails(t *testing.T) {
+	pg := pgServer(t)
+	ctx := t.Context()
+	freshDBs(t, pg, "my_fk")
+	conn, err := pgx.Connect(ctx, pg.DSN("my_fk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "CREATE TABLE before (a int); INSERT INTO before VALUES (1)"); err != nil {
+		t.Fatal(err)
+	}
+	dir := concat(t, "e.sql", "employees-schema.sql", "employees-load_departments.dump", "employees-load_dept_manager.dump")
+	_, err = runMySQL(ctx, &sink.Postgres{DSN: pg.DSN("my_fk")}, filepath.Join(dir, "e.sql"))
+	if err == nil || !strings.Contains(err.Error(), "foreign key") || !strings.Contains(err.Error(), "dept_manager") {
+		t.Fatalf("err = %v", err)
+	}
+	var tables string
+	if err := conn.QueryRow(ctx, "SELECT string_agg(nspname || '.' || relname, ',') FROM pg_class c JOIN pg_namespace n ON n.oid = relnamespace WHERE relkind = 'r' AND nspname NOT IN ('pg_catalog', 'information_schema')").Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != "public.before" {
+		t.Errorf("the target holds %s, want public.before only", tables)
+	}
+}

@@ -26,10 +26,11 @@ root=$(cd "$(dirname "$0")/../../.." && pwd)
 dir=$(mktemp -d)
 cleanup() {
 	[ -f "$dir/m.pid" ] && kill "$(cat "$dir/m.pid")" 2>/dev/null || true
-	[ -d "$dir/pg" ] && "$pgbin/pg_ctl" -D "$dir/pg" -m immediate stop >/dev/null 2>&1 || true
+	[ -d "$dir/pgd/data" ] && $as "$pgbin/pg_ctl" -D "$dir/pgd/data" -m immediate stop >/dev/null 2>&1 || true
 	sleep 2
 	rm -rf "$dir"
 }
+as=""
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -47,22 +48,30 @@ done
 $M -e "CREATE DATABASE $db"
 $M "$db" <"$dump"
 
-"$pgbin/initdb" -D "$dir/pg" -U postgres -A trust >"$dir/initdb.log"
-"$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg.log" -w -o "-p $pp -k $dir -c listen_addresses=127.0.0.1 -c fsync=off \
+# PostgreSQL refuses to run as root: as root, it runs as the user postgres.
+as=""
+mkdir "$dir/pgd"
+if [ "$(id -u)" = 0 ]; then
+	as="runuser -u postgres --"
+	chmod 755 "$dir"
+	chown postgres "$dir/pgd"
+fi
+$as "$pgbin/initdb" -D "$dir/pgd/data" -U postgres -A trust >"$dir/initdb.log"
+$as "$pgbin/pg_ctl" -D "$dir/pgd/data" -l "$dir/pgd/pg.log" -w -o "-p $pp -k $dir/pgd -c listen_addresses=127.0.0.1 -c fsync=off \
  -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=64MB -c max_wal_size=1GB -c checkpoint_timeout=30min" start >/dev/null
 P="psql -X -q -h 127.0.0.1 -p $pp -U postgres"
 
 (cd "$root" && go build -o "$dir/dumpimport" ./examples/dumpimport)
 cat >"$dir/pgloader.load" <<LOAD
 LOAD DATABASE FROM mysql://root@127.0.0.1:$mp/$db INTO pgsql://postgres@127.0.0.1:$pp/pl
- CAST type timestamp with default 'current_timestamp()' to timestamptz drop default using zero-dates-to-null;
+ CAST type timestamp when default "current_timestamp()" to timestamptz drop default using zero-dates-to-null;
 LOAD
 
 lscpu | grep 'Model name' || true
 fresh() { $P -d postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"; }
 measure() { # name command…
 	name=$1; shift
-	/usr/bin/time -f "%e %M" -o "$dir/time" "$@" >"$dir/$name.out" 2>&1 || { tail -20 "$dir/$name.out"; exit 1; }
+	/usr/bin/time -f "%e %M" -o "$dir/time" "$@" >"$dir/$name.out" 2>&1 || { head -30 "$dir/$name.out"; exit 1; }
 	read -r secs kb <"$dir/time"
 	echo "$name $secs s, peak RSS $((kb / 1024)) MiB"
 }
