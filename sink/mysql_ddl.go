@@ -832,3 +832,14 @@ func (c *myColumn) hasZeroDateDefault() bool {
 	f := c.family()
 	return (f == famDate || f == famDateTime) && len(c.Default) == 1 && isZeroDate([]byte(unquoteString(c.Default[0].text)))
 }
+
+// createHead returns "CREATE [TEMPORARY] TABLE [IF NOT EXISTS] ".
+func (t *myTable) createHead() string {
+	switch {
+	case t.Temporary:
+		return "CREATE TEMPORARY TABLE "
+	case t.IfNotExists:
+		return "CREATE TABLE IF NOT EXISTS "
+	}
+	return "CREATE TABLE "
+}

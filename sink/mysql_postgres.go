@@ -362,14 +362,7 @@ func mysqlPGTable(text []byte, tr *Translation, names map[string]bool) (*pgTable
 	for _, f := range t.Foreign {
 		out.addFK(f)
 	}
-	create := "CREATE TABLE "
-	switch {
-	case t.Temporary:
-		create = "CREATE TEMPORARY TABLE "
-	case t.IfNotExists:
-		create += "IF NOT EXISTS "
-	}
-	out.create = create + table + " (\n  " + strings.Join(defs, ",\n  ") + "\n)"
+	out.create = t.createHead() + quoteIdent(t.Name) + " (\n  " + strings.Join(defs, ",\n  ") + "\n)"
 	return out, nil
 }
 

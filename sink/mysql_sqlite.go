@@ -176,14 +176,7 @@ func mysqlTable(text []byte, tr *Translation) (*mysqlTableDDL, error) {
 		}
 		defs = append(defs, d)
 	}
-	create := "CREATE TABLE "
-	switch {
-	case t.Temporary:
-		create = "CREATE TEMPORARY TABLE "
-	case t.IfNotExists:
-		create += "IF NOT EXISTS "
-	}
-	out.create = create + quoteIdent(t.Name) + " (\n  " + strings.Join(defs, ",\n  ") + "\n)"
+	out.create = t.createHead() + quoteIdent(t.Name) + " (\n  " + strings.Join(defs, ",\n  ") + "\n)"
 	return out, nil
 }
 

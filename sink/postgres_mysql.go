@@ -84,20 +84,13 @@ func (l *pgLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) error {
 		}
 		return tr.skip("postgres", fmt.Sprintf("not translated to postgres: %s %s %s", st.Verb, what, name))
 	}
-	switch w := firstWord(st.Text); w {
-	case "SET":
-		if set, latin1 := mysqlCharset(st.Text); set {
-			l.my.latin1 = latin1
-		}
-		return importer.Skip("mysql session setting")
-	case "LOCK", "UNLOCK":
-		return importer.Skip("mysql LOCK/UNLOCK TABLES")
-	case "START", "BEGIN", "COMMIT", "ROLLBACK":
-		return importer.Skip("transaction control (the sink owns the transactions)")
-	case "SELECT", "SHOW", "FLUSH", "DO", "ANALYZE", "OPTIMIZE", "CHECKSUM":
-		return importer.Skip("mysql " + w + " (changes no data)")
+	if set, latin1 := mysqlCharset(st.Text); set {
+		l.my.latin1 = latin1
 	}
-	return tr.skip("postgres", fmt.Sprintf("not translated to postgres: %.60s", st.Text))
+	if err := mysqlClientStatement(st.Text); err != nil {
+		return err
+	}
+	return tr.skip("postgres", fmt.Sprintf("not translated to postgres: %.60q", st.Text))
 }
 
 func prefixAll(p string, ss []string) []string {

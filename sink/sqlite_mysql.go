@@ -101,17 +101,9 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 		}
 		return l.s.Translation.skip("sqlite", fmt.Sprintf("not translated to sqlite: %s %s %s", st.Verb, what, lastPart(name)))
 	}
-	w := firstWord(st.Text)
-	switch w {
-	case "SET":
-		l.noteCharset(st.Text)
-		return importer.Skip("mysql session setting")
-	case "LOCK", "UNLOCK":
-		return importer.Skip("mysql LOCK/UNLOCK TABLES (the sink loads each file in one transaction)")
-	case "START", "BEGIN", "COMMIT", "ROLLBACK":
-		return importer.Skip("transaction control (the sink loads each file in one transaction)")
-	case "SELECT", "SHOW", "FLUSH", "DO", "ANALYZE", "OPTIMIZE", "CHECKSUM":
-		return importer.Skip("mysql " + w + " (changes no data)")
+	l.noteCharset(st.Text)
+	if err := mysqlClientStatement(st.Text); err != nil {
+		return err
 	}
 	return fmt.Errorf("sink: sqlite: this MySQL statement is not translated: %.80q", st.Text)
 }

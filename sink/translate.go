@@ -100,8 +100,8 @@ type rowConv struct {
 	// text (SQLite).
 	canonDates bool
 	zero       map[string]int64 // zero dates loaded as NULL, by note
-	rows   int64            // rows converted, for positions
-	buf    []byte
+	rows       int64            // rows converted, for positions
+	buf        []byte
 }
 
 // newRowConv returns the converter of st's rows into t (nil when the
@@ -321,4 +321,21 @@ func appendCanonDate(dst, b []byte, date bool) []byte {
 		dst = append(dst, frac...)
 	}
 	return dst
+}
+
+// mysqlClientStatement returns the skip of a MySQL statement that changes
+// nothing a translating sink loads (session settings, LOCK TABLES,
+// transaction control, SELECT, SHOW, …), or nil for the others.
+func mysqlClientStatement(text []byte) error {
+	switch w := firstWord(text); w {
+	case "SET":
+		return importer.Skip("mysql session setting")
+	case "LOCK", "UNLOCK":
+		return importer.Skip("mysql LOCK/UNLOCK TABLES (the sink loads each file in one transaction)")
+	case "START", "BEGIN", "COMMIT", "ROLLBACK":
+		return importer.Skip("transaction control (the sink loads each file in one transaction)")
+	case "SELECT", "SHOW", "FLUSH", "DO", "ANALYZE", "OPTIMIZE", "CHECKSUM":
+		return importer.Skip("mysql " + w + " (changes no data)")
+	}
+	return nil
 }
