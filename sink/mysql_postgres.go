@@ -264,15 +264,15 @@ func pgPlain(ts []ddlToken) (string, bool) {
 			out = append(out, t)
 		case t.ident:
 			u := strings.ToUpper(t.text)
+			if pgWords[u] { // also before a parenthesis: on(…), in (…)
+				out = append(out, ddlToken{text: u, ident: true})
+				continue
+			}
 			if i+1 < len(ts) && ts[i+1].text == "(" {
 				if !plainFuncs[u] {
 					return "", false
 				}
 				out = append(out, ddlToken{text: strings.ToLower(u), ident: true})
-				continue
-			}
-			if pgWords[u] {
-				out = append(out, ddlToken{text: u, ident: true})
 				continue
 			}
 			out = append(out, ddlToken{text: quoteIdent(t.text), ident: true})

@@ -227,6 +227,15 @@ func (l *pgLoad) mysqlView(ctx context.Context, st *sqlparse.Statement) error {
 	if err != nil {
 		return tr.skip("postgres", "not translated to postgres: view "+lastPart(st.Name))
 	}
+	// A view created before by this load (mariadb-dump's placeholder,
+	// SELECT 1 AS `a`, …, which lets other views refer to it) goes first,
+	// whether this one is translated or not.
+	if kind := l.my.created[v.Name]; kind != "" {
+		if err := l.execSQL(ctx, "DROP "+strings.ToUpper(kind)+" IF EXISTS "+quoteIdent(v.Name)+" CASCADE"); err != nil {
+			return l.wrap(err, "drop "+v.Name)
+		}
+		delete(l.my.created, v.Name)
+	}
 	sel, ok := pgPlain(v.Select)
 	if !ok {
 		return tr.skip("postgres", "not translated to postgres: view "+v.Name+" (its SELECT is not plain SQL)")
@@ -239,15 +248,13 @@ func (l *pgLoad) mysqlView(ctx context.Context, st *sqlparse.Statement) error {
 	if v.Check {
 		sql += " WITH CHECK OPTION"
 	}
-	if l.my.created[v.Name] != "" {
-		if err := l.execSQL(ctx, "DROP "+strings.ToUpper(l.my.created[v.Name])+" IF EXISTS "+quoteIdent(v.Name)+" CASCADE"); err != nil {
-			return l.wrap(err, "drop "+v.Name)
-		}
-	}
 	if err := l.execSQL(ctx, sql); err != nil {
 		return tr.skip("postgres", "not translated to postgres: view "+v.Name+" ("+err.Error()+")")
 	}
 	l.my.created[v.Name] = "view"
+	if isPlaceholder(v.Select) {
+		return nil // the view's final definition comes later in the dump
+	}
 	return importer.Note("translated: view " + v.Name)
 }
 
@@ -469,4 +476,19 @@ func (l *pgLoad) mysqlPost(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// isPlaceholder reports whether a view's SELECT is mariadb-dump's stand-in
+// for a view defined at the end of the dump: SELECT 1 AS `a`, 1 AS `b`
+// (SELECT NULL AS `a`, … since MariaDB 10.5).
+func isPlaceholder(sel []ddlToken) bool {
+	if len(sel) < 4 || !is(sel[0], "SELECT") {
+		return false
+	}
+	for i := 1; i < len(sel); i += 4 {
+		if i+2 >= len(sel) || sel[i].text != "1" && !is(sel[i], "NULL") || !is(sel[i+1], "AS") || !sel[i+2].ident || i+3 < len(sel) && sel[i+3].text != "," {
+			return false
+		}
+	}
+	return true
 }
