@@ -61,7 +61,7 @@ type myColumn struct {
 // myKey is an index or key definition.
 type myKey struct {
 	Kind  string // PRIMARY, UNIQUE, INDEX, FULLTEXT or SPATIAL
-	Name  string // empty when the dump names none (and for PRIMARY)
+	Name  string // empty when the dump names none; a PRIMARY key's CONSTRAINT name
 	Parts []myKeyPart
 }
 
@@ -399,7 +399,7 @@ func (t *myTable) item(it []ddlToken) error {
 	switch {
 	case is(it[0], "PRIMARY"):
 		parts, _ := parseKeyParts(it, 1)
-		t.Keys = append(t.Keys, myKey{Kind: "PRIMARY", Parts: parts})
+		t.Keys = append(t.Keys, myKey{Kind: "PRIMARY", Name: name, Parts: parts})
 	case is(it[0], "UNIQUE", "KEY", "INDEX", "FULLTEXT", "SPATIAL"):
 		kind := strings.ToUpper(it[0].text)
 		if kind == "KEY" {

@@ -396,6 +396,10 @@ func pgKey(t *myTable, k myKey, indexName func(myKey) string) (post, lost []stri
 	list := "(" + strings.Join(cols, ", ") + ")"
 	switch k.Kind {
 	case "PRIMARY":
+		if k.Name != "" {
+			// The constraint's name is its index's: schema-wide.
+			return []string{"ALTER TABLE " + table + " ADD CONSTRAINT " + indexName(k) + " PRIMARY KEY " + list}, lost
+		}
 		return []string{"ALTER TABLE " + table + " ADD PRIMARY KEY " + list}, lost
 	case "UNIQUE":
 		return []string{"CREATE UNIQUE INDEX " + indexName(k) + " ON " + table + " " + list}, lost

@@ -153,7 +153,11 @@ func mysqlTable(text []byte, tr *Translation) (*mysqlTableDDL, error) {
 	for _, k := range t.Keys {
 		switch k.Kind {
 		case "PRIMARY":
-			defs = append(defs, "PRIMARY KEY "+keyColumnList(t, k, &out.lost))
+			d := "PRIMARY KEY " + keyColumnList(t, k, &out.lost)
+			if k.Name != "" {
+				d = "CONSTRAINT " + quoteIdent(k.Name) + " " + d
+			}
+			defs = append(defs, d)
 		case "UNIQUE":
 			defs = append(defs, "UNIQUE "+keyColumnList(t, k, &out.lost))
 		case "INDEX":
