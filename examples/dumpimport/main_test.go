@@ -505,3 +505,30 @@ func TestPatternMatchingNothing(t *testing.T) {
 		t.Errorf("empty folder: exit %d, stderr %q", code, errOut)
 	}
 }
+
+// -strict makes what a MySQL dump holds and SQLite cannot (sakila's ON
+// UPDATE CURRENT_TIMESTAMP) fail the load; without it the load goes on
+// and says what it left out.
+func TestLoadStrict(t *testing.T) {
+	dump := "../../testdata/corpus/mysql/sakila-schema.sql"
+	db := filepath.Join(t.TempDir(), "s.db")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"load", "-quiet", "-strict", dump, "sqlite:" + db}, &stdout, &stderr); code == 0 ||
+		!strings.Contains(stderr.String(), "not translated") {
+		t.Errorf("-strict: exit %d, stderr %s", code, stderr.String())
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("-strict: the failed load left a database file")
+	}
+	stdout.Reset()
+	stderr.Reset()
+	if code := run(context.Background(), []string{"load", "-quiet", "-zero-dates", "fail", "-tinyint1", "boolean", dump, "sqlite:" + db}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if out := stdout.String() + stderr.String(); !strings.Contains(out, "ON UPDATE CURRENT_TIMESTAMP of actor.last_update") {
+		t.Errorf("what was not translated is not listed:\n%s", out)
+	}
+	if code := run(context.Background(), []string{"load", "-quiet", "-zero-dates", "maybe", dump, "sqlite:" + db}, &stdout, &stderr); code == 0 {
+		t.Error("-zero-dates maybe was accepted")
+	}
+}
