@@ -126,7 +126,11 @@ func (l *pgLoad) mysqlCreateTable(ctx context.Context, st *sqlparse.Statement) e
 			return l.wrap(err, "table "+name)
 		}
 		if exists {
-			l.my.tables[name] = &pgTableDDL{model: t.model}
+			// Its identity sequences still move past the rows.
+			if _, ok := l.my.tables[name]; !ok {
+				l.my.order = append(l.my.order, name)
+			}
+			l.my.tables[name] = &pgTableDDL{model: t.model, serials: t.serials}
 			return importer.Skip("CREATE TABLE of a table that exists (append mode loads into it)")
 		}
 	}

@@ -206,3 +206,40 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// A MySQL dump in recreate and append mode: recreate loads like replace;
+// append keeps the table and adds the dump's rows to it.
+func TestPostgresMySQLModes(t *testing.T) {
+	srv := pgServer(t)
+	ctx := t.Context()
+	freshDBs(t, srv, "mymodes")
+	path := writeMyDump(t, "types.sql", typesDump)
+	if _, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mymodes"), Mode: sink.Recreate}, path); err != nil {
+		t.Fatal(err)
+	}
+	more := writeMyDump(t, "more.sql", "DROP TABLE IF EXISTS `t`;\n"+
+		typesDump[strings.Index(typesDump, "CREATE TABLE"):strings.Index(typesDump, "INSERT INTO")]+
+		"INSERT INTO `t` (`id`, `name`, `born`, `raw`) VALUES (8,'n8','0000-00-00',0x01),(9,'n9','2001-02-03','x');\n")
+	rep, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mymodes"), Mode: sink.Append}, more)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Notes["zero date as NULL: t.born"] != 1 {
+		t.Errorf("notes %v", rep.Notes)
+	}
+	conn, err := pgx.Connect(ctx, srv.DSN("mymodes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var got string
+	if err := conn.QueryRow(ctx, `SELECT string_agg(id || ':' || name || ':' || coalesce(born::text, 'NULL') || ':' || coalesce(encode(raw, 'hex'), ''), ' ' ORDER BY id) FROM t`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if want := "1:café:NULL:61000a62 7:b:2000-02-29:00ff 8:n8:NULL:01 9:n9:2001-02-03:78"; got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+	if err := conn.QueryRow(ctx, `INSERT INTO t (name) VALUES ('new') RETURNING id::text`).Scan(&got); err != nil || got != "50" {
+		t.Errorf("a new row has id %s (%v), want 50", got, err)
+	}
+}
