@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"golang.org/x/text/encoding"
+
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sqlparse"
 )
@@ -26,8 +28,8 @@ type pgMySQL struct {
 	created map[string]string      // relations created by this load: "table" or "view"
 	names   map[string]bool        // index names used
 	order   []string               // tables in the order they were created
-	latin1  bool
-	pos     map[string]jobStmt // the CREATE TABLE of each table, for errors of its indexes
+	cs      encoding.Encoding      // the dump's character set; nil for UTF-8
+	pos     map[string]jobStmt     // the CREATE TABLE of each table, for errors of its indexes
 }
 
 // execMySQL applies a statement of a MySQL or MariaDB dump.
@@ -84,8 +86,10 @@ func (l *pgLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) error {
 		}
 		return tr.skip("postgres", fmt.Sprintf("not translated to postgres: %s %s %s", st.Verb, what, name))
 	}
-	if set, latin1 := mysqlCharset(st.Text); set {
-		l.my.latin1 = latin1
+	if set, cs, err := mysqlCharset(st.Text); err != nil {
+		return err
+	} else if set {
+		l.my.cs = cs
 	}
 	if err := mysqlClientStatement(st.Text); err != nil {
 		return err
@@ -273,7 +277,7 @@ func (l *pgLoad) mysqlRows(ctx context.Context, st *sqlparse.Statement) error {
 	if t := l.my.tables[table]; t != nil {
 		model = t.model
 	}
-	conv, err := newRowConv(&l.s.Translation, model, st, l.my.latin1, ^uint64(0))
+	conv, err := newRowConv(&l.s.Translation, model, st, l.my.cs, ^uint64(0))
 	if err != nil {
 		return err
 	}

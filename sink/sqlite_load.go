@@ -12,6 +12,8 @@ import (
 	"strings"
 	"unsafe"
 
+	"golang.org/x/text/encoding"
+
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sqlparse"
 )
@@ -60,7 +62,7 @@ type sqliteLoad struct {
 	arena      []byte // copies of an expression row's values
 
 	// of MySQL dumps (sqlite_mysql.go)
-	latin1 bool                // SET NAMES latin1: strings are converted to UTF-8
+	cs     encoding.Encoding   // the dump's character set (SET NAMES); nil for UTF-8
 	tables map[string]*myTable // the tables the dump created, by name
 }
 

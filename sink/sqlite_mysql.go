@@ -25,7 +25,7 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 		if err != nil {
 			return err
 		}
-		conv, err := newRowConv(&l.s.Translation, l.tables[lastPart(st.Table)], st, l.latin1, 1<<63-1)
+		conv, err := newRowConv(&l.s.Translation, l.tables[lastPart(st.Table)], st, l.cs, 1<<63-1)
 		if err != nil {
 			return err
 		}
@@ -101,7 +101,11 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 		}
 		return l.s.Translation.skip("sqlite", fmt.Sprintf("not translated to sqlite: %s %s %s", st.Verb, what, lastPart(name)))
 	}
-	l.noteCharset(st.Text)
+	if set, cs, err := mysqlCharset(st.Text); err != nil {
+		return err
+	} else if set {
+		l.cs = cs
+	}
 	if err := mysqlClientStatement(st.Text); err != nil {
 		return err
 	}
@@ -187,14 +191,6 @@ name:
 	}
 	cols := join(rest[:len(rest)-1])
 	return []byte(verb + quoteIdent(table) + " " + cols + " VALUES"), nil
-}
-
-// noteCharset follows SET NAMES: a dump written in latin1 has its strings
-// converted to UTF-8.
-func (l *sqliteLoad) noteCharset(text []byte) {
-	if set, latin1 := mysqlCharset(text); set {
-		l.latin1 = latin1
-	}
 }
 
 // convReader converts the rows of r as c says.

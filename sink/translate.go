@@ -7,7 +7,12 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/korean"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/traditionalchinese"
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sqlparse"
@@ -88,10 +93,10 @@ func (tr *Translation) notes(target string, lost, info []string) error {
 // UTF-8, strings of binary columns made Binary, zero dates by the policy,
 // integers checked against the column's range.
 type rowConv struct {
-	tr     *Translation
-	table  string
-	cols   []*myColumn // by position in the row; nil when not known
-	latin1 bool
+	tr    *Translation
+	table string
+	cols  []*myColumn       // by position in the row; nil when not known
+	cs    encoding.Encoding // the dump's character set (SET NAMES); nil for UTF-8
 	// maxInt is the target's largest integer (SQLite: int64; PostgreSQL's
 	// numeric(20) holds every MySQL integer).
 	maxInt uint64
@@ -106,8 +111,8 @@ type rowConv struct {
 
 // newRowConv returns the converter of st's rows into t (nil when the
 // table's CREATE TABLE was not in the dump).
-func newRowConv(tr *Translation, t *myTable, st *sqlparse.Statement, latin1 bool, maxInt uint64) (*rowConv, error) {
-	c := &rowConv{tr: tr, table: lastPart(st.Table), latin1: latin1, maxInt: maxInt}
+func newRowConv(tr *Translation, t *myTable, st *sqlparse.Statement, cs encoding.Encoding, maxInt uint64) (*rowConv, error) {
+	c := &rowConv{tr: tr, table: lastPart(st.Table), cs: cs, maxInt: maxInt}
 	if t == nil {
 		return c, nil
 	}
@@ -136,8 +141,10 @@ func (c *rowConv) convert(row []sqlparse.Value) error {
 			col = c.cols[i]
 		}
 		if col == nil {
-			if c.latin1 && v.Kind == sqlparse.String {
-				v.Raw = c.toUTF8(v.Raw)
+			if c.cs != nil && v.Kind == sqlparse.String {
+				if err := c.toUTF8(v); err != nil {
+					return c.errorf(&myColumn{Name: fmt.Sprint(i + 1)}, "%v", err)
+				}
 			}
 			continue
 		}
@@ -158,8 +165,10 @@ func (c *rowConv) convert(row []sqlparse.Value) error {
 			c.buf = appendCanonDate(c.buf, v.Raw, f == famDate)
 			v.Raw = c.buf[start:len(c.buf):len(c.buf)]
 		case v.Kind == sqlparse.String:
-			if c.latin1 && !col.isBinary() {
-				v.Raw = c.toUTF8(v.Raw)
+			if c.cs != nil && !col.isBinary() {
+				if err := c.toUTF8(v); err != nil {
+					return c.errorf(col, "%v", err)
+				}
 			}
 		case v.Kind == sqlparse.Int && f == famInt:
 			if err := c.checkInt(col, v.Raw); err != nil {
@@ -243,17 +252,27 @@ func isZeroDate(b []byte) bool {
 	return string(b[:4]) == "0000" || string(b[5:7]) == "00" || string(b[8:10]) == "00"
 }
 
-// toUTF8 returns a latin1 string as UTF-8 (MySQL's latin1 is
-// Windows-1252), in the row's scratch buffer.
-func (c *rowConv) toUTF8(b []byte) []byte {
+// toUTF8 decodes a string of the dump's character set to UTF-8, into
+// the row's scratch buffer.
+func (c *rowConv) toUTF8(v *sqlparse.Value) error {
+	b := v.Raw
 	if !hasHigh(b) {
-		return b // ASCII: latin1 and UTF-8 alike
+		return nil // ASCII: the same in every character set the map holds
 	}
 	start := len(c.buf)
-	for _, ch := range b {
-		c.buf = utf8.AppendRune(c.buf, charmap.Windows1252.DecodeByte(ch))
+	if cm, ok := c.cs.(*charmap.Charmap); ok {
+		for _, ch := range b {
+			c.buf = utf8.AppendRune(c.buf, cm.DecodeByte(ch))
+		}
+	} else {
+		out, err := c.cs.NewDecoder().Bytes(b)
+		if err != nil {
+			return fmt.Errorf("cannot decode %.20q from the dump's character set: %v", b, err)
+		}
+		c.buf = append(c.buf, out...)
 	}
-	return c.buf[start:len(c.buf):len(c.buf)]
+	v.Raw = c.buf[start:len(c.buf):len(c.buf)]
+	return nil
 }
 
 func hasHigh(b []byte) bool {
@@ -265,16 +284,56 @@ func hasHigh(b []byte) bool {
 	return false
 }
 
+// mysqlCharsets are MySQL's character sets by name, as x/text decodes
+// them; nil for those whose bytes are loaded as they are (UTF-8, binary).
+var mysqlCharsets = map[string]encoding.Encoding{
+	"utf8": nil, "utf8mb3": nil, "utf8mb4": nil, "binary": nil, "ascii": nil,
+	"latin1": charmap.Windows1252, // MySQL's latin1 is Windows-1252
+	"latin2": charmap.ISO8859_2, "latin5": charmap.ISO8859_9, "latin7": charmap.ISO8859_13,
+	"greek": charmap.ISO8859_7, "hebrew": charmap.ISO8859_8, "koi8r": charmap.KOI8R, "koi8u": charmap.KOI8U,
+	"cp1250": charmap.Windows1250, "cp1251": charmap.Windows1251, "cp1256": charmap.Windows1256,
+	"cp1257": charmap.Windows1257, "cp850": charmap.CodePage850, "cp852": charmap.CodePage852, "cp866": charmap.CodePage866,
+	"sjis": japanese.ShiftJIS, "cp932": japanese.ShiftJIS, "ujis": japanese.EUCJP, "eucjpms": japanese.EUCJP,
+	"gbk": simplifiedchinese.GBK, "gb2312": simplifiedchinese.GBK, "gb18030": simplifiedchinese.GB18030,
+	"big5": traditionalchinese.Big5, "euckr": korean.EUCKR,
+}
+
 // mysqlCharset follows SET NAMES: it reports whether the statement sets
-// the dump's character set, and whether that is latin1.
-func mysqlCharset(text []byte) (set, latin1 bool) {
+// the dump's character set, and which (nil for UTF-8 and binary); a
+// character set it does not know is an error, not bytes taken for UTF-8.
+func mysqlCharset(text []byte) (set bool, cs encoding.Encoding, err error) {
 	ts := lexMySQL(text)
 	for i := 0; i+2 < len(ts); i++ {
 		if is(ts[i], "SET") && is(ts[i+1], "NAMES") {
-			set, latin1 = true, is(ddlToken{text: strings.Trim(ts[i+2].text, "'\""), ident: true}, "latin1")
+			name := strings.ToLower(strings.Trim(ts[i+2].text, "'\"`"))
+			if strings.HasPrefix(name, "@") {
+				continue
+			}
+			e, ok := mysqlCharsets[name]
+			if !ok {
+				return false, nil, fmt.Errorf("sink: the dump's character set %s is not translated (SET NAMES %s)", name, name)
+			}
+			set, cs = true, e
 		}
 	}
-	return set, latin1
+	return set, cs, nil
+}
+
+// mysqlClientStatement returns the skip of a MySQL statement that changes
+// nothing a translating sink loads (session settings, LOCK TABLES,
+// transaction control, SELECT, SHOW, …), or nil for the others.
+func mysqlClientStatement(text []byte) error {
+	switch w := firstWord(text); w {
+	case "SET":
+		return importer.Skip("mysql session setting")
+	case "LOCK", "UNLOCK":
+		return importer.Skip("mysql LOCK/UNLOCK TABLES (the sink loads each file in one transaction)")
+	case "START", "BEGIN", "COMMIT", "ROLLBACK":
+		return importer.Skip("transaction control (the sink loads each file in one transaction)")
+	case "SELECT", "SHOW", "FLUSH", "DO", "ANALYZE", "OPTIMIZE", "CHECKSUM":
+		return importer.Skip("mysql " + w + " (changes no data)")
+	}
+	return nil
 }
 
 // isCanonDate reports whether b is a date (YYYY-MM-DD) or a datetime
@@ -321,21 +380,4 @@ func appendCanonDate(dst, b []byte, date bool) []byte {
 		dst = append(dst, frac...)
 	}
 	return dst
-}
-
-// mysqlClientStatement returns the skip of a MySQL statement that changes
-// nothing a translating sink loads (session settings, LOCK TABLES,
-// transaction control, SELECT, SHOW, …), or nil for the others.
-func mysqlClientStatement(text []byte) error {
-	switch w := firstWord(text); w {
-	case "SET":
-		return importer.Skip("mysql session setting")
-	case "LOCK", "UNLOCK":
-		return importer.Skip("mysql LOCK/UNLOCK TABLES (the sink loads each file in one transaction)")
-	case "START", "BEGIN", "COMMIT", "ROLLBACK":
-		return importer.Skip("transaction control (the sink loads each file in one transaction)")
-	case "SELECT", "SHOW", "FLUSH", "DO", "ANALYZE", "OPTIMIZE", "CHECKSUM":
-		return importer.Skip("mysql " + w + " (changes no data)")
-	}
-	return nil
 }
