@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"strings"
 
 	"golang.org/x/text/encoding"
@@ -90,6 +91,14 @@ func (l *pgLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) error {
 		return err
 	} else if set {
 		l.my.cs = cs
+	}
+	if tz, ok := mysqlTimeZone(st.Text); ok {
+		// TIMESTAMP values are written in the dump's time zone (UTC for
+		// mariadb-dump and mysqldump, unless --skip-tz-utc).
+		if err := l.execSQL(ctx, tz); err != nil {
+			return l.wrap(err, "time zone")
+		}
+		l.session = append(l.session, tz)
 	}
 	if err := mysqlClientStatement(st.Text); err != nil {
 		return err
@@ -499,4 +508,22 @@ func isPlaceholder(sel []ddlToken) bool {
 		}
 	}
 	return true
+}
+
+var mysqlTZ = regexp.MustCompile(`(?i)\bTIME_ZONE\s*=\s*'([^']*)'`)
+var tzOffset = regexp.MustCompile(`^[+-]\d{1,2}:\d\d$`)
+
+// mysqlTimeZone returns the PostgreSQL setting of a SET TIME_ZONE='…'
+// statement: an offset (+05:30) or a named zone; SYSTEM and variables
+// change nothing (the load reads TIMESTAMP values in UTC until told).
+func mysqlTimeZone(text []byte) (string, bool) {
+	m := mysqlTZ.FindSubmatch(text)
+	if m == nil || strings.EqualFold(string(m[1]), "SYSTEM") {
+		return "", false
+	}
+	v := string(m[1])
+	if tzOffset.MatchString(v) {
+		return "SET TIME ZONE INTERVAL " + pgLiteral(v) + " HOUR TO MINUTE", true
+	}
+	return "SET TimeZone = " + pgLiteral(v), true
 }

@@ -285,3 +285,24 @@ func TestMySQLCharsets(t *testing.T) {
 		t.Errorf("got %q (%v)", got, err)
 	}
 }
+
+// TIMESTAMP values are read in the dump's TIME_ZONE.
+func TestPostgresMySQLTimeZone(t *testing.T) {
+	srv := pgServer(t)
+	ctx := t.Context()
+	freshDBs(t, srv, "mytz")
+	path := writeMyDump(t, "tz.sql", "/*!40103 SET TIME_ZONE='+05:30' */;\nCREATE TABLE `z` (`at` timestamp NULL, `dt` datetime NULL);\n"+
+		"INSERT INTO `z` VALUES ('2020-01-01 05:30:00','2020-01-01 05:30:00');\n/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n")
+	if _, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mytz")}, path); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, srv.DSN("mytz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	var got string
+	if err := conn.QueryRow(ctx, `SELECT (at AT TIME ZONE 'UTC')::text || ' ' || dt::text FROM z`).Scan(&got); err != nil || got != "2020-01-01 00:00:00 2020-01-01 05:30:00" {
+		t.Errorf("got %q (%v)", got, err)
+	}
+}
