@@ -325,7 +325,8 @@ func TestPostgresMySQLForeignKeyFails(t *testing.T) {
 }
 
 // Sakila dumped by the real mariadb-dump in several option sets loads into
-// PostgreSQL with every value of every table equal to MariaDB's.
+// PostgreSQL and into SQLite with every value of every table equal to
+// MariaDB's.
 func TestPostgresMySQLDumpStyles(t *testing.T) {
 	maria := testdb.MariaDBServer(t)
 	admin := maria.Open(t, "")
@@ -384,6 +385,36 @@ func TestPostgresMySQLDumpStyles(t *testing.T) {
 			}
 			// film_text's rows are in this dump: MariaDB's triggers wrote them.
 			compareTables(t, admin, db, nil, func(table string, cols []string) []string { return pgRows(t, conn, table, cols) })
+
+			// The same dump into SQLite.
+			file := filepath.Join(t.TempDir(), "d.db")
+			ss := &sink.SQLite{Path: file}
+			_, err = runMySQL(ctx, ss, path)
+			ss.Close()
+			if err != nil {
+				t.Fatalf("sqlite: %v", err)
+			}
+			lite, err := sql.Open("sqlite", file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer lite.Close()
+			compareTables(t, admin, db, nil, func(table string, cols []string) []string { return sqliteRows(t, lite, table, cols) })
 		})
 	}
+}
+
+// sqliteRows reads a table of a SQLite database.
+func sqliteRows(t *testing.T, conn *sql.DB, table string, cols []string) []string {
+	t.Helper()
+	q := make([]string, len(cols))
+	for i, col := range cols {
+		q[i] = `"` + strings.ReplaceAll(col, `"`, `""`) + `"`
+	}
+	rows, err := conn.Query("SELECT " + strings.Join(q, ", ") + ` FROM "` + table + `"`)
+	if err != nil {
+		t.Fatalf("table %s: %v", table, err)
+	}
+	defer rows.Close()
+	return tableRows(t, rows, len(cols), func(_ int, v *string) string { return normValue(v) })
 }

@@ -102,18 +102,7 @@ func TestSQLiteMySQLValues(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer conn.Close()
-			compareTables(t, admin, db, c.triggered, func(table string, cols []string) []string {
-				q := make([]string, len(cols))
-				for i, col := range cols {
-					q[i] = `"` + strings.ReplaceAll(col, `"`, `""`) + `"`
-				}
-				rows, err := conn.Query("SELECT " + strings.Join(q, ", ") + ` FROM "` + table + `"`)
-				if err != nil {
-					t.Fatalf("table %s: %v", table, err)
-				}
-				defer rows.Close()
-				return tableRows(t, rows, len(cols), func(_ int, v *string) string { return normValue(v) })
-			})
+			compareTables(t, admin, db, c.triggered, func(table string, cols []string) []string { return sqliteRows(t, conn, table, cols) })
 		})
 	}
 }
