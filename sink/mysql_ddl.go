@@ -56,6 +56,9 @@ type myColumn struct {
 	Check         []ddlToken
 	References    *myForeign // an inline REFERENCES
 	Table         string     // the table's name
+	// Target is the column's type in the target, when it was read from
+	// the target rather than from the dump.
+	Target string
 }
 
 // myKey is an index or key definition.

@@ -282,10 +282,19 @@ func (l *pgLoad) mysqlRows(ctx context.Context, st *sqlparse.Statement) error {
 		return l.s.Translation.skip("postgres", fmt.Sprintf("not translated to postgres: %q after the rows of %s", st.Trailer, lastPart(st.Table)))
 	}
 	table := lastPart(st.Table)
-	var model *myTable
-	if t := l.my.tables[table]; t != nil {
-		model = t.model
+	t := l.my.tables[table]
+	if t == nil {
+		// A table of the target that the dump did not create (a data-only
+		// dump in append mode): its columns are read from the server.
+		model, err := l.serverModel(ctx, table)
+		if err != nil {
+			return err
+		}
+		t = &pgTableDDL{model: model}
+		l.my.tables[table] = t
+		l.my.order = append(l.my.order, table)
 	}
+	model := t.model
 	conv, err := newRowConv(&l.s.Translation, model, st, l.my.cs, ^uint64(0))
 	if err != nil {
 		return err
@@ -362,6 +371,8 @@ func pgEncOf(c *myColumn, tr *Translation) pgEnc {
 	switch {
 	case c == nil:
 		return pgEncText
+	case c.Target == "boolean":
+		return pgEnc{kind: encBool}
 	case c.isBinary():
 		return pgEnc{kind: encBytea}
 	case c.family() == famBit:
@@ -526,4 +537,48 @@ func mysqlTimeZone(text []byte) (string, bool) {
 		return "SET TIME ZONE INTERVAL " + pgLiteral(v) + " HOUR TO MINUTE", true
 	}
 	return "SET TimeZone = " + pgLiteral(v), true
+}
+
+// serverModel returns the columns of a table of the target as the MySQL
+// types whose values convert alike (bytea as BLOB, date and timestamps as
+// DATE and DATETIME, for the zero-date policy), with Target set to the
+// column's PostgreSQL type.
+func (l *pgLoad) serverModel(ctx context.Context, table string) (*myTable, error) {
+	rows, err := l.conn.Query(ctx, `SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
+		WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum`, quoteIdent(table))
+	if err != nil {
+		return nil, l.wrap(err, "columns of "+table)
+	}
+	defer rows.Close()
+	t := &myTable{Name: table}
+	for rows.Next() {
+		var name, typ string
+		if err := rows.Scan(&name, &typ); err != nil {
+			return nil, l.wrap(err, "columns of "+table)
+		}
+		c := &myColumn{Name: name, Table: table, Target: typ, Type: "TEXT"}
+		switch {
+		case typ == "bytea":
+			c.Type = "BLOB"
+		case typ == "boolean":
+			c.Type, c.Args = "TINYINT", []string{"1"}
+		case typ == "smallint":
+			c.Type = "SMALLINT"
+		case typ == "integer":
+			c.Type = "INT"
+		case typ == "bigint":
+			c.Type = "BIGINT"
+		case typ == "date":
+			c.Type = "DATE"
+		case strings.HasPrefix(typ, "timestamp"):
+			c.Type = "DATETIME"
+		case strings.HasPrefix(typ, "bit("):
+			c.Type, c.Args = "BIT", []string{strings.TrimSuffix(strings.TrimPrefix(typ, "bit("), ")")}
+		}
+		t.Columns = append(t.Columns, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, l.wrap(err, "columns of "+table)
+	}
+	return t, nil
 }

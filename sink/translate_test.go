@@ -242,6 +242,19 @@ func TestPostgresMySQLModes(t *testing.T) {
 	if err := conn.QueryRow(ctx, `INSERT INTO t (name) VALUES ('new') RETURNING id::text`).Scan(&got); err != nil || got != "50" {
 		t.Errorf("a new row has id %s (%v), want 50", got, err)
 	}
+	// A data-only dump into the existing table: its columns' types come
+	// from the server.
+	data := writeMyDump(t, "data.sql", "INSERT INTO `t` (`id`, `name`, `born`, `raw`, `bits`) VALUES (60,'n60','0000-00-00','a\\0b',b'11');\n")
+	rep, err = runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mymodes"), Mode: sink.Append}, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Notes["zero date as NULL: t.born"] != 1 {
+		t.Errorf("notes %v", rep.Notes)
+	}
+	if err := conn.QueryRow(ctx, `SELECT coalesce(born::text, 'NULL') || ' ' || encode(raw, 'hex') || ' ' || bits::text FROM t WHERE id = 60`).Scan(&got); err != nil || got != "NULL 610062 0011" {
+		t.Errorf("row 60 = %q (%v)", got, err)
+	}
 }
 
 // Strings are decoded from the character set of SET NAMES; one the sinks
