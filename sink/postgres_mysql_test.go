@@ -260,11 +260,7 @@ func TestPostgresLoadsMySQLDumps(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Logf("notes %v; skipped %v", rep.Notes, rep.SkippedStatements)
-			conn, err := pgx.Connect(t.Context(), pg.DSN(target))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(context.Background())
+			conn := pgConnect(t, pg, target)
 			if _, err := conn.Exec(t.Context(), "SET TimeZone = 'UTC'"); err != nil {
 				t.Fatal(err)
 			}
@@ -302,16 +298,12 @@ func TestPostgresMySQLForeignKeyFails(t *testing.T) {
 	pg := pgServer(t)
 	ctx := t.Context()
 	freshDBs(t, pg, "my_fk")
-	conn, err := pgx.Connect(ctx, pg.DSN("my_fk"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := pgConnect(t, pg, "my_fk")
 	if _, err := conn.Exec(ctx, "CREATE TABLE before (a int); INSERT INTO before VALUES (1)"); err != nil {
 		t.Fatal(err)
 	}
 	dir := concat(t, "e.sql", "employees-schema.sql", "employees-load_departments.dump", "employees-load_dept_manager.dump")
-	_, err = runMySQL(ctx, &sink.Postgres{DSN: pg.DSN("my_fk")}, filepath.Join(dir, "e.sql"))
+	_, err := runMySQL(ctx, &sink.Postgres{DSN: pg.DSN("my_fk")}, filepath.Join(dir, "e.sql"))
 	if err == nil || !strings.Contains(err.Error(), "foreign key") || !strings.Contains(err.Error(), "dept_manager") {
 		t.Fatalf("err = %v", err)
 	}
@@ -367,11 +359,7 @@ func TestPostgresMySQLDumpStyles(t *testing.T) {
 			if n := rep.Notes["translated: view actor_info"]; n != 0 {
 				t.Errorf("the placeholder of view actor_info is reported as translated")
 			}
-			conn, err := pgx.Connect(ctx, pg.DSN("my_style"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close(context.Background())
+			conn := pgConnect(t, pg, "my_style")
 			if _, err := conn.Exec(ctx, "SET TimeZone = 'UTC'"); err != nil {
 				t.Fatal(err)
 			}
@@ -417,4 +405,15 @@ func sqliteRows(t *testing.T, conn *sql.DB, table string, cols []string) []strin
 	}
 	defer rows.Close()
 	return tableRows(t, rows, len(cols), func(_ int, v *string) string { return normValue(v) })
+}
+
+// pgConnect connects to database db of srv until the test ends.
+func pgConnect(t *testing.T, srv *testdb.Server, db string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), srv.DSN(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sink"
 	"github.com/dumpline/importer/source"
@@ -82,11 +80,7 @@ func TestPostgresMySQLTypes(t *testing.T) {
 	if rep.SkippedStatements["not translated to postgres: create trigger tr"] != 1 {
 		t.Errorf("the trigger is not listed: %v", rep.SkippedStatements)
 	}
-	conn, err := pgx.Connect(ctx, srv.DSN("mytypes"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := pgConnect(t, srv, "mytypes")
 	var got string
 	err = conn.QueryRow(ctx, `SELECT concat_ws('|', "Flag", small, big, price, ratio, name, encode(raw, 'hex'), bits, coalesce(born::text, 'NULL'),
 		seen, at AT TIME ZONE 'UTC', kind, tags, doc::text, yr, pg_typeof("Flag"), pg_typeof(doc), pg_typeof(big)) FROM t WHERE id = 1`).Scan(&got)
@@ -227,11 +221,7 @@ func TestPostgresMySQLModes(t *testing.T) {
 	if rep.Notes["zero date as NULL: t.born"] != 1 {
 		t.Errorf("notes %v", rep.Notes)
 	}
-	conn, err := pgx.Connect(ctx, srv.DSN("mymodes"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := pgConnect(t, srv, "mymodes")
 	var got string
 	if err := conn.QueryRow(ctx, `SELECT string_agg(id || ':' || name || ':' || coalesce(born::text, 'NULL') || ':' || coalesce(encode(raw, 'hex'), ''), ' ' ORDER BY id) FROM t`).Scan(&got); err != nil {
 		t.Fatal(err)
@@ -288,11 +278,7 @@ func TestMySQLCharsets(t *testing.T) {
 	if _, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mycs")}, path); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, srv.DSN("mycs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := pgConnect(t, srv, "mycs")
 	var got string
 	if err := conn.QueryRow(ctx, `SELECT s || '|' || encode(b, 'hex') FROM c`).Scan(&got); err != nil || got != "Привет|cff0" {
 		t.Errorf("got %q (%v)", got, err)
@@ -309,11 +295,7 @@ func TestPostgresMySQLTimeZone(t *testing.T) {
 	if _, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mytz")}, path); err != nil {
 		t.Fatal(err)
 	}
-	conn, err := pgx.Connect(ctx, srv.DSN("mytz"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
+	conn := pgConnect(t, srv, "mytz")
 	var got string
 	if err := conn.QueryRow(ctx, `SELECT (at AT TIME ZONE 'UTC')::text || ' ' || dt::text FROM z`).Scan(&got); err != nil || got != "2020-01-01 00:00:00 2020-01-01 05:30:00" {
 		t.Errorf("got %q (%v)", got, err)
