@@ -41,15 +41,15 @@ import (
 type pgKind uint8
 
 const (
-	pgText    pgKind = iota // stored as the text PostgreSQL writes
-	pgInt                   // INTEGER
-	pgReal                  // REAL
-	pgNumeric               // NUMERIC (up to 15 digits)
-	pgBool                  // BOOLEAN: 0 or 1
-	pgBytea                 // BLOB, decoded from \x hex or escapes
-	pgTimeTZ                // timestamptz: TEXT, ISO, zone as ±HH:MM
-	pgDate                  // date: TEXT, ISO
-	pgTimestamp             // timestamp: TEXT, ISO
+	pgText      pgKind = iota // stored as the text PostgreSQL writes
+	pgInt                     // INTEGER
+	pgReal                    // REAL
+	pgNumeric                 // NUMERIC (up to 15 digits)
+	pgBool                    // BOOLEAN: 0 or 1
+	pgBytea                   // BLOB, decoded from \x hex or escapes
+	pgTimeTZ                  // timestamptz: TEXT, ISO, zone as ±HH:MM
+	pgDate                    // date: TEXT, ISO
+	pgTimestamp               // timestamp: TEXT, ISO
 )
 
 // pgColumn is a column of a translated table.
@@ -235,8 +235,8 @@ func dollarTag(b []byte) int {
 	return 0
 }
 
-// pgString returns the value of a string token ('…', E'…', $$…$$) and
-// whether t is one.
+// pgString returns the value of a string token ('…', $$…$$) and whether t
+// is one; E'…' strings, with backslash escapes, are not read.
 func pgString(t ddlToken) (string, bool) {
 	s := t.text
 	switch {
@@ -244,10 +244,6 @@ func pgString(t ddlToken) (string, bool) {
 		return "", false
 	case s[0] == '\'':
 		return strings.ReplaceAll(strings.TrimSuffix(s[1:], "'"), "''", "'"), true
-	case s[0] == 'E' || s[0] == 'e':
-		var b []byte
-		b, _ = pgEscapeString(b, s[2:len(s)-1])
-		return string(b), true
 	case s[0] == '$':
 		n := dollarTag([]byte(s))
 		if len(s) >= 2*n {
@@ -255,60 +251,6 @@ func pgString(t ddlToken) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// pgEscapeString decodes the backslash escapes of an E'…' string body.
-func pgEscapeString(out []byte, s string) ([]byte, error) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\'' && i+1 < len(s) && s[i+1] == '\'' {
-			out = append(out, '\'')
-			i++
-			continue
-		}
-		if c != '\\' || i+1 == len(s) {
-			out = append(out, c)
-			continue
-		}
-		i++
-		switch c = s[i]; c {
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'x':
-			j := i + 1
-			for j < len(s) && j < i+3 && isHex(s[j]) {
-				j++
-			}
-			n, _ := strconv.ParseUint(s[i+1:j], 16, 8)
-			out = append(out, byte(n))
-			i = j - 1
-		default:
-			if c >= '0' && c <= '7' {
-				j := i
-				for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
-					j++
-				}
-				n, _ := strconv.ParseUint(s[i:j], 8, 8)
-				out = append(out, byte(n))
-				i = j - 1
-				continue
-			}
-			out = append(out, c)
-		}
-	}
-	return out, nil
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 // sqlString quotes s as an SQL string literal.
@@ -955,8 +897,7 @@ func pgView(text []byte, names pgNames, schemas func(string) bool) (name, stmt s
 			is(t, "ILIKE", "SIMILAR", "ARRAY", "LATERAL", "WINDOW", "FILTER", "WITHIN", "TABLESAMPLE", "ROWS", "FETCH", "FOR"):
 			return name, "", fmt.Errorf("%q", t.text)
 		case strings.HasPrefix(t.text, "E'") || strings.HasPrefix(t.text, "e'"):
-			s, _ := pgString(t)
-			t = ddlToken{text: sqlString(s)}
+			return name, "", fmt.Errorf("an E'' string")
 		}
 		if t.ident && k+2 < len(body) && body[k+1].text == "." && body[k+2].ident && len(out) > 0 && out[len(out)-1].text == "." {
 			return name, "", fmt.Errorf("a three-part name")
