@@ -597,6 +597,10 @@ func (p *pgState) convert(v sqlparse.Value, k pgKind) (sqlparse.Value, error) {
 			return v, nil
 		}
 		start := len(p.conv)
+		if n := len(s); k == pgTimeTZ && n > 19 && (s[n-3] == '+' || s[n-3] == '-') && isDigit(s[n-2]) && isDigit(s[n-1]) && isoTime(s[:n-3], pgTimestamp) {
+			p.conv = append(append(p.conv, s...), ":00"...) // pg_dump's +00
+			return sqlparse.Value{Kind: sqlparse.String, Raw: p.conv[start:len(p.conv):len(p.conv)]}, nil
+		}
 		if out, ok := appendISOTime(p.conv, s, k); ok {
 			p.conv = out
 			return sqlparse.Value{Kind: sqlparse.String, Raw: p.conv[start:len(p.conv):len(p.conv)]}, nil
@@ -652,7 +656,7 @@ func appendISOTime(dst, s []byte, k pgKind) ([]byte, bool) {
 	if !ok || d < 1 || d > 31 {
 		return dst, false
 	}
-	dst = fmt.Appendf(dst, "%04d-%02d-%02d", y, mo, d)
+	dst = appendDigits(appendDigits(appendDigits(dst, y, 4, 0), mo, 2, '-'), d, 2, '-')
 	if k == pgDate {
 		return dst, i == len(s)
 	}
@@ -679,7 +683,7 @@ func appendISOTime(dst, s []byte, k pgKind) ([]byte, bool) {
 			}
 		}
 	}
-	dst = fmt.Appendf(dst, " %02d:%02d:%02d", h, mi, sec)
+	dst = appendDigits(appendDigits(appendDigits(dst, h, 2, ' '), mi, 2, ':'), sec, 2, ':')
 	if len(frac) > 0 {
 		dst = append(append(dst, '.'), frac...)
 	}
@@ -699,8 +703,21 @@ func appendISOTime(dst, s []byte, k pgKind) ([]byte, bool) {
 			return dst, false
 		}
 	}
-	dst = fmt.Appendf(dst, "%c%02d:%02d", s[i], zh, zm)
+	dst = appendDigits(appendDigits(dst, zh, 2, s[i]), zm, 2, ':')
 	return dst, j == len(s)
+}
+
+// appendDigits appends sep (unless 0) and n in width digits, zero-padded.
+func appendDigits(dst []byte, n, width int, sep byte) []byte {
+	if sep != 0 {
+		dst = append(dst, sep)
+	}
+	var b [8]byte
+	for i := width - 1; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(dst, b[:width]...)
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
