@@ -100,7 +100,7 @@ func (l *sqliteLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 	case sqlparse.Postgres:
 		return l.execPostgres(ctx, st)
 	default:
-		return fmt.Errorf("sink: the sqlite sink loads sqlite and mysql dumps; this one is %s (not translated yet)", st.Dialect)
+		return fmt.Errorf("sink: the sqlite sink loads sqlite, mysql and postgres dumps; this one is %s", st.Dialect)
 	}
 	switch st.Kind {
 	case sqlparse.Meta:
