@@ -61,6 +61,9 @@ type pgColumn struct {
 	def string
 	// seq is set for an integer column numbered by a sequence.
 	seq bool
+	// generated is set for a generated column, which the SQLite table
+	// leaves out.
+	generated bool
 }
 
 // pgTableDDL is a PostgreSQL table translated for SQLite.
@@ -78,6 +81,9 @@ type pgTableDDL struct {
 func (t *pgTableDDL) create() string {
 	var defs []string
 	for _, c := range t.cols {
+		if c.generated {
+			continue
+		}
 		d := quoteIdent(c.name) + " " + c.def
 		if c.name == t.rowid {
 			d = quoteIdent(c.name) + " INTEGER PRIMARY KEY" + strings.TrimPrefix(c.def, "INTEGER")
@@ -695,7 +701,10 @@ func pgColumnDef(table string, it []ddlToken, names pgNames, types pgTypes) (pgC
 				k = skipParens(it, e+2)
 				continue
 			}
-			dropped = append(dropped, "not translated: generated column "+table+"."+col.name+" (a plain column)")
+			// pg_dump writes no value for it, and its expression is
+			// PostgreSQL's: the column is left out.
+			dropped = append(dropped, "not translated: generated column "+table+"."+col.name+" (left out)")
+			col.generated = true
 			k = skipParens(it, e+1)
 			if k < len(it) && is(it[k], "STORED", "VIRTUAL") {
 				k++

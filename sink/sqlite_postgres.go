@@ -34,7 +34,8 @@ type pgState struct {
 	schema string // the first schema of search_path, for unqualified names
 	conv   []byte // converted values of the current row
 	row    []sqlparse.Value
-	kinds  []pgKind
+	kinds  []pgKind // of the columns of the current statement
+	keep   []bool   // false for a generated column's values
 	head   []byte
 }
 
@@ -471,27 +472,31 @@ func (l *sqliteLoad) pgRows(ctx context.Context, st *sqlparse.Statement) error {
 		trailer = "ON CONFLICT DO NOTHING"
 	}
 	cols := st.Columns
-	p.kinds = p.kinds[:0]
+	if cols == nil {
+		cols = make([]string, len(t.cols))
+		for i, c := range t.cols {
+			cols[i] = c.name
+		}
+	}
+	// The values of generated columns (DEFAULT in pg_dump --inserts) are
+	// dropped with the columns.
+	p.kinds, p.keep = p.kinds[:0], p.keep[:0]
 	p.head = append(p.head[:0], "INSERT INTO "+quoteIdent(name)+" ("...)
-	for i := range max(len(cols), len(t.cols)) {
-		if cols != nil && i >= len(cols) {
-			break
-		}
-		c := ""
+	for _, c := range cols {
 		var k pgKind
-		if cols != nil {
-			c = cols[i]
-			if tc := t.column(c); tc != nil {
-				k = tc.kind
-			}
-		} else {
-			c, k = t.cols[i].name, t.cols[i].kind
+		tc := t.column(c)
+		if tc != nil {
+			k = tc.kind
 		}
-		if i > 0 {
+		p.kinds = append(p.kinds, k)
+		p.keep = append(p.keep, tc == nil || !tc.generated)
+		if tc != nil && tc.generated {
+			continue
+		}
+		if p.head[len(p.head)-1] != '(' {
 			p.head = append(p.head, ',')
 		}
 		p.head = append(p.head, quoteIdent(c)...)
-		p.kinds = append(p.kinds, k)
 	}
 	p.head = append(p.head, ") VALUES"...)
 	if l.exec == nil {
@@ -511,16 +516,13 @@ func (l *sqliteLoad) pgRows(ctx context.Context, st *sqlparse.Statement) error {
 		p.conv = p.conv[:0]
 		p.row = p.row[:0]
 		for i, v := range row {
+			if !p.keep[i] {
+				continue
+			}
 			cv, err := p.convert(v, p.kinds[i])
 			if err != nil {
-				col := ""
-				if cols != nil {
-					col = cols[i]
-				} else {
-					col = t.cols[i].name
-				}
 				return &importer.StatementError{Line: st.Line, Offset: st.Offset, Statement: st.Num, Table: st.Table,
-					Err: fmt.Errorf("row %d, column %s: %w", n, col, err)}
+					Err: fmt.Errorf("row %d, column %s: %w", n, cols[i], err)}
 			}
 			p.row = append(p.row, cv)
 		}
