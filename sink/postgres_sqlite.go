@@ -131,11 +131,26 @@ func (t *pgTableDDL) chooseRowid() {
 // (with their quotes), strings ('…', E'…', $tag$…$tag$), numbers, "::", runs
 // of operator characters, and single punctuation bytes. Comments are
 // dropped.
-func lexPostgres(b []byte) []ddlToken {
+func lexPostgres(b []byte) []ddlToken { return lexDDL(b, false) }
+
+// lexDDL is lexPostgres; with sqlite set it also reads SQLite's [bracket]
+// and `backquoted` identifiers, as double-quoted ones.
+func lexDDL(b []byte, sqlite bool) []ddlToken {
 	var out []ddlToken
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
+		case sqlite && (c == '[' || c == '`'):
+			end := byte(']')
+			if c == '`' {
+				end = '`'
+			}
+			k := bytes.IndexByte(b[i+1:], end)
+			if k < 0 {
+				k = len(b) - i - 1
+			}
+			out = append(out, ddlToken{text: quoteIdent(string(b[i+1 : i+1+k])), ident: true})
+			i += k + 2
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
 			i++
 		case c == '-' && i+1 < len(b) && b[i+1] == '-':
@@ -796,7 +811,12 @@ func pgDefault(ts []ddlToken) (def string, seq, ok bool) {
 // pgIndex translates CREATE [UNIQUE] INDEX name ON t [USING btree] (cols):
 // plain column lists only. table is the SQLite table, name the index's.
 func pgIndex(text []byte, names pgNames) (stmt string, err error) {
-	ts := lexPostgres(text)
+	return indexOf(lexPostgres(text), names)
+}
+
+// indexOf is pgIndex on the statement's tokens.
+func indexOf(ts []ddlToken, names pgNames) (stmt string, err error) {
+	text := join(ts)
 	create := "CREATE INDEX "
 	i := 1
 	for ; i < len(ts) && !is(ts[i], "INDEX"); i++ {
