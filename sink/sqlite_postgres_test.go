@@ -225,25 +225,8 @@ func compareWithPostgres(t *testing.T, pg *sql.DB, db string, shellCRLF bool) {
 // the storage class its PostgreSQL type maps to.
 func readRows(t *testing.T, db *sql.DB, q string, classes []pgClass, fromPG bool) []string {
 	t.Helper()
-	rows, err := db.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	n := len(classes)
-	if !fromPG {
-		n *= 2
-	}
-	vals := make([]any, n)
-	ptrs := make([]any, n)
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
 	var out []string
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	eachRow(t, db, q, func(vals []any) {
 		var b strings.Builder
 		for i, c := range classes {
 			v := vals[i]
@@ -259,11 +242,36 @@ func readRows(t *testing.T, db *sql.DB, q string, classes []pgClass, fromPG bool
 			b.WriteByte(0)
 		}
 		out = append(out, b.String())
+	})
+	return out
+}
+
+// eachRow calls fn with the values of each row of q.
+func eachRow(t *testing.T, db *sql.DB, q string, fn func(vals []any)) {
+	t.Helper()
+	rows, err := db.Query(q)
+	if err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		fn(vals)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return out
 }
 
 // pgDumpFile runs the real pg_dump on db with args into a file.
@@ -506,31 +514,17 @@ func queryAll(t *testing.T, db, q string) []string {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	rows, err := conn.Query(q)
-	if err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	vals := make([]sql.NullString, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
 	var out []string
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
+	eachRow(t, conn, q, func(vals []any) {
 		var parts []string
 		for _, v := range vals {
-			parts = append(parts, v.String)
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			parts = append(parts, fmt.Sprint(v))
 		}
 		out = append(out, strings.Join(parts, "|"))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
+	})
 	return out
 }
 
