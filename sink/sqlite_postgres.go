@@ -624,9 +624,10 @@ func isoTime(s []byte, k pgKind) bool {
 	case pgDate:
 		return n == 10
 	case pgTimestamp:
-		return n >= 19 && s[10] == ' ' && s[13] == ':' && s[16] == ':' && (n == 19 || s[19] == '.')
+		// A fraction without trailing zeros, as PostgreSQL prints it.
+		return n >= 19 && s[10] == ' ' && s[13] == ':' && s[16] == ':' && (n == 19 || n > 20 && s[19] == '.' && s[n-1] != '0')
 	}
-	return n >= 22 && s[10] == ' ' && s[13] == ':' && s[16] == ':' && (s[n-6] == '+' || s[n-6] == '-') && s[n-3] == ':'
+	return n >= 25 && (s[n-6] == '+' || s[n-6] == '-') && s[n-3] == ':' && isoTime(s[:n-6], pgTimestamp)
 }
 
 // appendISOTime appends a date or timestamp written Y-M-D or Y/M/D, with
