@@ -372,6 +372,19 @@ func (l *sqliteLoad) pgAlterTable(ctx context.Context, st *sqlparse.Statement) e
 			if t != nil && is(act[3], "PRIMARY") && t.rowid != "" && cols == "("+quoteIdent(t.rowid)+")" {
 				return nil // the rowid already
 			}
+			def := "CONSTRAINT " + quoteIdent(cname) + " UNIQUE " + cols
+			if is(act[3], "PRIMARY") {
+				def = "CONSTRAINT " + quoteIdent(cname) + " PRIMARY KEY " + cols
+			}
+			if ok, err := l.pgRebuildEmpty(ctx, t, func() {
+				t.extra = append(t.extra, def)
+				if is(act[3], "PRIMARY") {
+					t.hasKey = true
+					t.chooseRowid()
+				}
+			}); ok || err != nil {
+				return err // a schema-only dump: the key is the table's own
+			}
 			if err := l.sqliteExec(ctx, "CREATE UNIQUE INDEX "+quoteIdent(cname)+" ON "+quoteIdent(name)+" "+cols); err != nil {
 				return err
 			}
@@ -380,6 +393,11 @@ func (l *sqliteLoad) pgAlterTable(ctx context.Context, st *sqlparse.Statement) e
 			}
 			return nil
 		case is(act[3], "FOREIGN"):
+			if fk, err := pgForeignKey(act[3:], p); err == nil {
+				if ok, err := l.pgRebuildEmpty(ctx, t, func() { t.extra = append(t.extra, "CONSTRAINT "+quoteIdent(cname)+" "+fk) }); ok || err != nil {
+					return err
+				}
+			}
 			return importer.Skip("not translated to sqlite: foreign key " + cname + " of " + st.Name + " (SQLite adds foreign keys only in CREATE TABLE)")
 		}
 		return importer.Skip("not translated to sqlite: " + strings.ToUpper(act[3].text) + " " + cname + " of " + st.Name)
@@ -391,24 +409,78 @@ func (l *sqliteLoad) pgAlterTable(ctx context.Context, st *sqlparse.Statement) e
 			return nil
 		}
 		if t != nil && t.rowid == "" && !t.hasKey && t.column(col) != nil && t.column(col).kind == pgInt {
-			var any int
-			if err := l.conn.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+quoteIdent(name)+" LIMIT 1)").Scan(&any); err != nil {
-				return fmt.Errorf("sink: sqlite: %w", err)
-			}
-			if any == 0 {
+			if ok, err := l.pgRebuildEmpty(ctx, t, func() {
 				t.column(col).seq = true
 				t.chooseRowid()
-				if t.rowid == col {
-					if err := l.sqliteExec(ctx, "DROP TABLE "+quoteIdent(name)); err != nil {
-						return err
-					}
-					return l.sqliteExec(ctx, t.create())
-				}
+			}); ok || err != nil {
+				return err
 			}
 		}
 		return importer.Skip("not translated to sqlite: the sequence default of " + st.Name + "." + col)
 	}
 	return importer.Skip("not translated to sqlite: alter table " + st.Name + " " + strings.ToLower(join(act[:min(len(act), 2)])))
+}
+
+// pgRebuildEmpty applies change to t and creates the table again, with
+// its indexes, when it holds no rows (a schema-only dump, or a statement
+// before the rows): what SQLite sets only in CREATE TABLE (a primary key,
+// a foreign key, the rowid) becomes the table's own. It reports whether
+// it did; a table whose new definition SQLite refuses stays as it was.
+func (l *sqliteLoad) pgRebuildEmpty(ctx context.Context, t *pgTableDDL, change func()) (bool, error) {
+	if t == nil || len(t.cols) == 0 || t.cols[0].def == "" { // unknown, or read from the file
+		return false, nil
+	}
+	var n int
+	if err := l.conn.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM "+quoteIdent(t.name)+" LIMIT 1)").Scan(&n); err != nil {
+		return false, fmt.Errorf("sink: sqlite: %w", err)
+	}
+	if n > 0 {
+		return false, nil
+	}
+	// Its indexes go with the table and are created again after it.
+	var indexes []string
+	rows, err := l.conn.QueryContext(ctx, "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name = ?", t.name)
+	if err != nil {
+		return false, fmt.Errorf("sink: sqlite: %w", err)
+	}
+	for rows.Next() {
+		var q string
+		if err := rows.Scan(&q); err != nil {
+			rows.Close()
+			return false, fmt.Errorf("sink: sqlite: %w", err)
+		}
+		indexes = append(indexes, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, fmt.Errorf("sink: sqlite: %w", err)
+	}
+	old := *t
+	old.cols = append([]pgColumn(nil), t.cols...)
+	old.extra = append([]string(nil), t.extra...)
+	change()
+	if _, err := l.conn.ExecContext(ctx, "SAVEPOINT dumpline_rebuild"); err != nil {
+		return false, fmt.Errorf("sink: sqlite: %w", err)
+	}
+	_, err = l.conn.ExecContext(ctx, "DROP TABLE "+quoteIdent(t.name))
+	if err == nil {
+		_, err = l.conn.ExecContext(ctx, t.create())
+	}
+	for _, q := range indexes {
+		if err == nil {
+			_, err = l.conn.ExecContext(ctx, q)
+		}
+	}
+	if err != nil {
+		*t = old
+		if _, rerr := l.conn.ExecContext(ctx, "ROLLBACK TO dumpline_rebuild"); rerr != nil {
+			return false, fmt.Errorf("sink: sqlite: %w", rerr)
+		}
+	}
+	if _, rerr := l.conn.ExecContext(ctx, "RELEASE dumpline_rebuild"); rerr != nil {
+		return false, fmt.Errorf("sink: sqlite: %w", rerr)
+	}
+	return err == nil, nil
 }
 
 // pgTarget returns the table rows of st go to: one the dump created, or
