@@ -98,10 +98,11 @@ func (t *pgTableDDL) create() string {
 	return head + quoteIdent(t.name) + " (\n  " + strings.Join(defs, ",\n  ") + "\n)"
 }
 
-// column returns the column named name, or nil.
+// column returns the column named name, or nil; SQLite's names ignore
+// case.
 func (t *pgTableDDL) column(name string) *pgColumn {
 	for i := range t.cols {
-		if t.cols[i].name == name {
+		if strings.EqualFold(t.cols[i].name, name) {
 			return &t.cols[i]
 		}
 	}

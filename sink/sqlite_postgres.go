@@ -28,8 +28,8 @@ import (
 
 // pgState is what the load has read of a PostgreSQL dump's schema.
 type pgState struct {
-	tables map[string]*pgTableDDL // by SQLite name
-	from   map[string]string      // SQLite table name → PostgreSQL name
+	tables map[string]*pgTableDDL // by SQLite name in lower case (SQLite ignores case)
+	from   map[string]string      // SQLite table name in lower case → PostgreSQL name
 	types  pgTypes
 	schema string // the first schema of search_path, for unqualified names
 	conv   []byte // converted values of the current row
@@ -154,8 +154,8 @@ func (l *sqliteLoad) execPostgres(ctx context.Context, st *sqlparse.Statement) e
 				if err := l.sqliteExec(ctx, "DROP TABLE IF EXISTS "+quoteIdent(name)); err != nil {
 					return err
 				}
-				delete(p.tables, name)
-				delete(p.from, name)
+				delete(p.tables, strings.ToLower(name))
+				delete(p.from, strings.ToLower(name))
 				i = next - 1
 			}
 			return nil
@@ -266,17 +266,17 @@ func (l *sqliteLoad) sqliteExec(ctx context.Context, q string) error {
 // pgCreateTable creates a translated table.
 func (l *sqliteLoad) pgCreateTable(ctx context.Context, st *sqlparse.Statement) error {
 	p := l.pg
-	t, err := pgTable(st.Text, p, p.types, func(name string) *pgTableDDL { return p.tables[name] })
+	t, err := pgTable(st.Text, p, p.types, func(name string) *pgTableDDL { return p.tables[strings.ToLower(name)] })
 	if err != nil {
 		return fmt.Errorf("sink: sqlite: %w", err)
 	}
-	if prev, ok := p.from[t.name]; ok && prev != st.Name {
+	if prev, ok := p.from[strings.ToLower(t.name)]; ok && prev != st.Name {
 		return fmt.Errorf("sink: sqlite: tables %s and %s would both be named %s", prev, st.Name, t.name)
 	}
 	if err := l.sqliteExec(ctx, t.create()); err != nil {
 		return err
 	}
-	p.tables[t.name], p.from[t.name] = t, st.Name
+	p.tables[strings.ToLower(t.name)], p.from[strings.ToLower(t.name)] = t, st.Name
 	if len(t.dropped) > 0 {
 		return importer.Note(t.dropped...)
 	}
@@ -357,7 +357,7 @@ func (l *sqliteLoad) pgAlterTable(ctx context.Context, st *sqlparse.Statement) e
 		i++
 	}
 	act := ts[i:]
-	t := p.tables[name]
+	t := p.tables[strings.ToLower(name)]
 	switch {
 	case len(act) >= 2 && is(act[0], "OWNER"):
 		return importer.Skip("not translated to sqlite: owner of " + st.Name)
@@ -487,7 +487,7 @@ func (l *sqliteLoad) pgRebuildEmpty(ctx context.Context, t *pgTableDDL, change f
 // one of the SQLite file (a data-only dump appended), typed by its
 // declared types.
 func (l *sqliteLoad) pgTarget(ctx context.Context, name string) (*pgTableDDL, error) {
-	if t := l.pg.tables[name]; t != nil {
+	if t := l.pg.tables[strings.ToLower(name)]; t != nil {
 		return t, nil
 	}
 	rows, err := l.conn.QueryContext(ctx, "SELECT name, type FROM pragma_table_info(?)", name)
@@ -523,7 +523,7 @@ func (l *sqliteLoad) pgTarget(ctx context.Context, name string) (*pgTableDDL, er
 	if len(t.cols) == 0 {
 		return nil, fmt.Errorf("sink: sqlite: table %s: neither the dump nor the database file creates it", name)
 	}
-	l.pg.tables[name] = t
+	l.pg.tables[strings.ToLower(name)] = t
 	return t, nil
 }
 
