@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -203,16 +204,21 @@ func (l *sqliteLoad) execPostgres(ctx context.Context, st *sqlparse.Statement) e
 		return importer.Skip("not translated to sqlite: " + strings.ToLower(join(ts[:min(len(ts), pgUntil(ts, "IS"))])))
 	case "GRANT", "REVOKE":
 		return importer.Skip("not translated to sqlite: privileges " + strings.ToLower(w) + " " + join(ts[1:min(len(ts), pgUntil(ts, "TO", "FROM"))]))
+	case "DO":
+		return importer.Skip("not translated to sqlite: DO block (PostgreSQL code)")
+	case "SECURITY":
+		return importer.Skip("not translated to sqlite: security label")
 	case "REFRESH", "ANALYZE", "VACUUM", "CLUSTER", "REINDEX", "CHECKPOINT", "LOCK", "DISCARD":
 		return importer.Skip("postgres " + w + " (changes no data)")
 	}
 	return fmt.Errorf("sink: sqlite: this PostgreSQL statement is not translated: %.80q", st.Text)
 }
 
-// pgUntil returns the index of the first token that is one of words.
+// pgUntil returns the index of the first token that is one of words (or
+// punctuation).
 func pgUntil(ts []ddlToken, words ...string) int {
 	for i, t := range ts {
-		if is(t, words...) {
+		if is(t, words...) || !t.ident && slices.Contains(words, t.text) {
 			return i
 		}
 	}

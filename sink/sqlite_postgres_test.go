@@ -567,3 +567,33 @@ func wantReported(t *testing.T, rep *importer.Report, notes []string, skipped ..
 		}
 	}
 }
+
+// Statements SQLite has nothing for are skipped by name, never dropped
+// silently, and the load goes on.
+func TestSQLitePostgresSkipsByName(t *testing.T) {
+	dump := "SET client_encoding = 'UTF8';\n" +
+		"CREATE TABLE public.t (id integer NOT NULL, v text);\n" +
+		"DO $$ BEGIN RAISE NOTICE 'x'; END $$;\n" +
+		"SECURITY LABEL FOR selinux ON TABLE public.t IS 'system_u:object_r:sepgsql_table_t:s0';\n" +
+		"CREATE PUBLICATION pub FOR TABLE public.t;\n" +
+		"CREATE RULE r AS ON INSERT TO public.t DO NOTHING;\n" +
+		"CREATE POLICY p ON public.t USING (true);\n" +
+		"CREATE TEXT SEARCH CONFIGURATION public.c (COPY = pg_catalog.english);\n" +
+		"COPY public.t (id, v) FROM stdin;\n1\ta\n\\.\n" +
+		"SELECT pg_catalog.lo_create('16400');\n"
+	path := filepath.Join(t.TempDir(), "odd.sql")
+	if err := os.WriteFile(path, []byte(dump), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := loadPG(t, filepath.Join(t.TempDir(), "out.db"), path, sink.Replace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantReported(t, rep, nil, "not translated to sqlite: DO block (PostgreSQL code)", "not translated to sqlite: security label",
+		"not translated to sqlite: publication pub", "not translated to sqlite: rule r", "not translated to sqlite: policy p",
+		"not translated to sqlite: text search configuration public.c", "not translated to sqlite: SELECT lo_create",
+		"postgres session setting")
+	if rep.Rows != 1 {
+		t.Errorf("%d rows, want 1", rep.Rows)
+	}
+}
