@@ -49,6 +49,7 @@ type pgLoad struct {
 	loaded map[string]bool // tables that received rows (no TRUNCATE again)
 	roles  map[string]bool // roles known to exist or not
 	kinds  map[string]bool // tables where FREEZE is allowed, once asked
+	lite   *sqliteToPg     // of SQLite dumps (postgres_fromsqlite.go)
 }
 
 // pgJob streams the rows of consecutive statements of one table through
@@ -102,6 +103,9 @@ func (l *pgLoad) stageSchema(ctx context.Context, name string) error {
 func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 	if err := l.failed(); err != nil {
 		return err
+	}
+	if st.Dialect == sqlparse.SQLite {
+		return l.execSQLite(ctx, st) // postgres_fromsqlite.go
 	}
 	if st.Dialect != sqlparse.Postgres {
 		return fmt.Errorf("sink: the postgres sink loads PostgreSQL dumps; this one is %s", st.Dialect)
@@ -681,6 +685,9 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 	}
 	l.done = true
 	err := l.finishAll()
+	if err == nil {
+		err = l.finishSQLite(ctx) // postgres_fromsqlite.go
+	}
 	if err == nil {
 		switch l.mode {
 		case Append:

@@ -62,6 +62,8 @@ type sqliteLoad struct {
 	// of MySQL dumps (sqlite_mysql.go)
 	latin1  bool // SET NAMES latin1: strings are converted to UTF-8
 	utf8buf []byte
+
+	pg *pgState // of PostgreSQL dumps (sqlite_postgres.go)
 }
 
 // batch is the rows gathered for one INSERT, from consecutive INSERT
@@ -95,8 +97,10 @@ func (l *sqliteLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 	case sqlparse.SQLite:
 	case sqlparse.MySQL:
 		return l.execMySQL(ctx, st)
+	case sqlparse.Postgres:
+		return l.execPostgres(ctx, st)
 	default:
-		return fmt.Errorf("sink: the sqlite sink loads sqlite and mysql dumps; this one is %s (not translated yet)", st.Dialect)
+		return fmt.Errorf("sink: the sqlite sink loads sqlite, mysql and postgres dumps; this one is %s", st.Dialect)
 	}
 	switch st.Kind {
 	case sqlparse.Meta:
