@@ -34,8 +34,8 @@ import (
 // added after every index. MySQL index names are per table and
 // PostgreSQL's per schema: a name already taken becomes TABLE_NAME.
 
-// pgTableDDL is a CREATE TABLE translated for PostgreSQL.
-type pgTableDDL struct {
+// myPGTable is a CREATE TABLE translated for PostgreSQL.
+type myPGTable struct {
 	model  *myTable
 	create string
 	// post are the statements built after the rows of the file (primary
@@ -145,9 +145,9 @@ func pgLiteral(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
 }
 
-// pgDefault renders a column's DEFAULT for PostgreSQL, or reports why it
+// myPGDefault renders a column's DEFAULT for PostgreSQL, or reports why it
 // cannot be.
-func pgDefault(c *myColumn, typ string) (string, bool) {
+func myPGDefault(c *myColumn, typ string) (string, bool) {
 	d := c.Default
 	v := d[0]
 	switch {
@@ -299,12 +299,12 @@ func pgPlain(ts []ddlToken) (string, bool) {
 
 // mysqlPGTable translates a CREATE TABLE statement for PostgreSQL. names
 // is the load's index names so far (schema-wide in PostgreSQL).
-func mysqlPGTable(text []byte, tr *Translation, names map[string]bool) (*pgTableDDL, error) {
+func mysqlPGTable(text []byte, tr *Translation, names map[string]bool) (*myPGTable, error) {
 	t, err := parseMySQLTable(text)
 	if err != nil {
 		return nil, err
 	}
-	out := &pgTableDDL{model: t, info: droppedOptions(t)}
+	out := &myPGTable{model: t, info: droppedOptions(t)}
 	table := quoteIdent(t.Name)
 	var defs []string
 	for _, c := range t.Columns {
@@ -417,7 +417,7 @@ func isJSONValidAny(ck []ddlToken, t *myTable) bool {
 }
 
 // column renders one column definition.
-func (out *pgTableDDL) column(c *myColumn, tr *Translation) (string, error) {
+func (out *myPGTable) column(c *myColumn, tr *Translation) (string, error) {
 	t := out.model
 	typ, err := pgType(c, tr)
 	if err != nil {
@@ -435,7 +435,7 @@ func (out *pgTableDDL) column(c *myColumn, tr *Translation) (string, error) {
 	where := t.Name + "." + c.Name
 	notNull := c.NotNull
 	if c.Default != nil {
-		switch def, ok := pgDefault(c, typ); {
+		switch def, ok := myPGDefault(c, typ); {
 		case c.hasZeroDateDefault():
 			if tr.ZeroDates == ZeroDatesNull {
 				notNull = false
@@ -490,7 +490,7 @@ func (out *pgTableDDL) column(c *myColumn, tr *Translation) (string, error) {
 }
 
 // addFK adds a foreign key, added after the rows.
-func (out *pgTableDDL) addFK(f myForeign) {
+func (out *myPGTable) addFK(f myForeign) {
 	out.fks = append(out.fks, "ALTER TABLE "+quoteIdent(out.model.Name)+" ADD "+foreignSQL(f))
 	out.refs = append(out.refs, f.RefTable)
 }

@@ -20,7 +20,9 @@ import (
 
 // Postgres loads PostgreSQL dumps (pg_dump's plain format, with COPY blocks
 // or INSERTs, and hand-written files) into a PostgreSQL 13 or later
-// database through github.com/jackc/pgx/v5.
+// database through github.com/jackc/pgx/v5. SQLite dumps are translated
+// (column types by SQLite's affinities, the rowid as an identity, foreign
+// keys after the rows).
 //
 // The target database is the one of DSN; a load whose [importer.Target]
 // has a Name (from [importer.Pipeline].Route) goes to the database of that

@@ -50,6 +50,7 @@ type pgLoad struct {
 	roles  map[string]bool // roles known to exist or not
 	kinds  map[string]bool // tables where FREEZE is allowed, once asked
 	my     *pgMySQL        // of a MySQL dump (postgres_mysql.go)
+	lite   *sqliteToPg     // of SQLite dumps (postgres_fromsqlite.go)
 }
 
 // pgJob streams the rows of consecutive statements of one table through
@@ -105,7 +106,10 @@ func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 		return err
 	}
 	if st.Dialect == sqlparse.MySQL {
-		return l.execMySQL(ctx, st)
+		return l.execMySQL(ctx, st) // postgres_mysql.go
+	}
+	if st.Dialect == sqlparse.SQLite {
+		return l.execSQLite(ctx, st) // postgres_fromsqlite.go
 	}
 	if st.Dialect != sqlparse.Postgres {
 		return fmt.Errorf("sink: the postgres sink loads PostgreSQL dumps; this one is %s", st.Dialect)
@@ -687,6 +691,9 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 	err := l.finishAll()
 	if err == nil && l.my != nil {
 		err = l.mysqlPost(ctx)
+	}
+	if err == nil {
+		err = l.finishSQLite(ctx) // postgres_fromsqlite.go
 	}
 	if err == nil {
 		switch l.mode {

@@ -25,7 +25,7 @@ import (
 
 // pgMySQL is the state of a MySQL dump's load into PostgreSQL.
 type pgMySQL struct {
-	tables  map[string]*pgTableDDL // tables the dump created, by name
+	tables  map[string]*myPGTable // tables the dump created, by name
 	created map[string]string      // relations created by this load: "table" or "view"
 	names   map[string]bool        // index names used
 	order   []string               // tables in the order they were created
@@ -36,7 +36,7 @@ type pgMySQL struct {
 // execMySQL applies a statement of a MySQL or MariaDB dump.
 func (l *pgLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) error {
 	if l.my == nil {
-		l.my = &pgMySQL{tables: map[string]*pgTableDDL{}, created: map[string]string{}, names: map[string]bool{}, pos: map[string]jobStmt{}}
+		l.my = &pgMySQL{tables: map[string]*myPGTable{}, created: map[string]string{}, names: map[string]bool{}, pos: map[string]jobStmt{}}
 		l.session = append(l.session, "SET TimeZone = 'UTC'")
 		if err := l.execSQL(ctx, "SET TimeZone = 'UTC'"); err != nil {
 			return l.wrap(err, "session settings")
@@ -143,7 +143,7 @@ func (l *pgLoad) mysqlCreateTable(ctx context.Context, st *sqlparse.Statement) e
 			if _, ok := l.my.tables[name]; !ok {
 				l.my.order = append(l.my.order, name)
 			}
-			l.my.tables[name] = &pgTableDDL{model: t.model, serials: t.serials}
+			l.my.tables[name] = &myPGTable{model: t.model, serials: t.serials}
 			return importer.Skip("CREATE TABLE of a table that exists (append mode loads into it)")
 		}
 	}
@@ -290,7 +290,7 @@ func (l *pgLoad) mysqlRows(ctx context.Context, st *sqlparse.Statement) error {
 		if err != nil {
 			return err
 		}
-		t = &pgTableDDL{model: model}
+		t = &myPGTable{model: model}
 		l.my.tables[table] = t
 		l.my.order = append(l.my.order, table)
 	}

@@ -1,8 +1,9 @@
 // Package sink holds the importer's database sinks — [SQLite] (on the
-// pure-Go modernc.org/sqlite; it also takes MySQL dumps, translated),
-// [MySQL] (MariaDB and MySQL, on go-sql-driver/mysql) and [Postgres] (on
-// jackc/pgx) — each loading in a [Mode], and [Func], an adapter for custom
-// code. The dry-run sink is [importer.Discard].
+// pure-Go modernc.org/sqlite; it also takes MySQL and PostgreSQL dumps,
+// translated), [MySQL] (MariaDB and MySQL, on go-sql-driver/mysql) and
+// [Postgres] (on jackc/pgx; it also takes SQLite dumps) — each loading in a
+// [Mode], and [Func], an adapter for custom code. The dry-run sink is
+// [importer.Discard].
 //
 // A sink implements [importer.Sink]: Begin starts one file's load, Exec takes
 // each statement (reading the rows of INSERT and COPY statements from

@@ -18,6 +18,8 @@ import (
 
 // SQLite loads SQLite-dialect dumps (the sqlite3 shell's .dump and the like)
 // into a SQLite database file through modernc.org/sqlite, which needs no cgo.
+// MySQL and PostgreSQL dumps are translated: DDL into SQLite's, values by
+// their column's type, and what SQLite cannot hold skipped or noted by name.
 //
 // In the default mode, [Replace], each file's load builds a new database
 // file beside the target, with the pragmas of a bulk build (no journal, no

@@ -64,6 +64,8 @@ type sqliteLoad struct {
 	// of MySQL dumps (sqlite_mysql.go)
 	cs     encoding.Encoding   // the dump's character set (SET NAMES); nil for UTF-8
 	tables map[string]*myTable // the tables the dump created, by name
+
+	pg *pgState // of PostgreSQL dumps (sqlite_postgres.go)
 }
 
 // batch is the rows gathered for one INSERT, from consecutive INSERT
@@ -97,8 +99,10 @@ func (l *sqliteLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 	case sqlparse.SQLite:
 	case sqlparse.MySQL:
 		return l.execMySQL(ctx, st)
+	case sqlparse.Postgres:
+		return l.execPostgres(ctx, st)
 	default:
-		return fmt.Errorf("sink: the sqlite sink loads sqlite and mysql dumps; this one is %s (not translated yet)", st.Dialect)
+		return fmt.Errorf("sink: the sqlite sink loads sqlite, mysql and postgres dumps; this one is %s", st.Dialect)
 	}
 	switch st.Kind {
 	case sqlparse.Meta:

@@ -105,16 +105,6 @@ func TestSQLiteFailureLeavesTheDatabaseAsItWas(t *testing.T) {
 	}
 }
 
-func TestSQLiteRefusesOtherDialects(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "x.db")
-	s := sink.NewSQLite(db)
-	defer s.Close()
-	p := &importer.Pipeline{Source: &source.FS{FS: fstest.MapFS{"d.sql": {Data: []byte("CREATE TABLE t (a int);\n")}}}, Sink: s, Dialect: sqlparse.Postgres}
-	if _, err := p.Run(context.Background()); err == nil || !strings.Contains(err.Error(), "postgres") {
-		t.Fatalf("err = %v", err)
-	}
-}
-
 func TestSQLiteLoadsAreSerialised(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{"a.sql", "b.sql", "c.sql", "d.sql"} {
