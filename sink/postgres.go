@@ -88,8 +88,8 @@ type Postgres struct {
 	// RequireRoles makes statements about roles that do not exist fail
 	// the load instead of being skipped.
 	RequireRoles bool
-	// Translation is how dumps of another dialect (MySQL, MariaDB) are
-	// translated; the zero value has the default policies.
+	// Translation is how dumps of another dialect are translated; the zero
+	// value has the default policies.
 	Translation Translation
 }
 

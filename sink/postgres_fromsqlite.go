@@ -23,8 +23,8 @@ import (
 // order). Views, triggers, CHECK constraints and collations are
 // SQLite's SQL and are skipped or noted by name.
 //
-// TODO(Translation): a Strict option (h15a's Translation type) should make
-// these skips fatal.
+// With [Translation].Strict, a statement skipped as not translated fails
+// the load instead.
 
 // liteKind is how a value bound for a column is converted.
 type liteKind uint8

@@ -109,7 +109,7 @@ func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 		return l.execMySQL(ctx, st) // postgres_mysql.go
 	}
 	if st.Dialect == sqlparse.SQLite {
-		return l.execSQLite(ctx, st) // postgres_fromsqlite.go
+		return l.s.Translation.strict("postgres", l.execSQLite(ctx, st)) // postgres_fromsqlite.go
 	}
 	if st.Dialect != sqlparse.Postgres {
 		return fmt.Errorf("sink: the postgres sink loads PostgreSQL dumps; this one is %s", st.Dialect)

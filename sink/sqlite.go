@@ -51,8 +51,8 @@ type SQLite struct {
 	DB *sql.DB
 	// Mode is what a load does to the file; the zero value is [Replace].
 	Mode Mode
-	// Translation is how dumps of another dialect (MySQL, MariaDB) are
-	// translated; the zero value has the default policies.
+	// Translation is how dumps of another dialect are translated; the zero
+	// value has the default policies.
 	Translation Translation
 
 	mu  sync.Mutex

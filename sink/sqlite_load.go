@@ -100,7 +100,7 @@ func (l *sqliteLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 	case sqlparse.MySQL:
 		return l.execMySQL(ctx, st)
 	case sqlparse.Postgres:
-		return l.execPostgres(ctx, st)
+		return l.s.Translation.strict("sqlite", l.execPostgres(ctx, st))
 	default:
 		return fmt.Errorf("sink: the sqlite sink loads sqlite, mysql and postgres dumps; this one is %s", st.Dialect)
 	}

@@ -24,8 +24,8 @@ import (
 // pg_dump sets) keep their names; a table of another schema s is named
 // "s_table", and two tables that would get one name fail the load.
 //
-// TODO(Translation): a Strict option (h15a's Translation type in
-// translate.go) should make every skip and note of this file fatal.
+// With [Translation].Strict, a statement skipped as not translated fails
+// the load instead.
 
 // pgState is what the load has read of a PostgreSQL dump's schema.
 type pgState struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"os"
@@ -595,5 +596,31 @@ func TestSQLitePostgresSkipsByName(t *testing.T) {
 		"postgres session setting")
 	if rep.Rows != 1 {
 		t.Errorf("%d rows, want 1", rep.Rows)
+	}
+}
+
+// With Translation.Strict, a statement the SQLite sink does not translate
+// fails the load and the target file is not written; a session setting
+// (which changes nothing the target holds) is still only counted.
+func TestSQLitePostgresStrict(t *testing.T) {
+	dump := "SET client_encoding = 'UTF8';\n" +
+		"CREATE TABLE public.t (id integer NOT NULL, v text);\n" +
+		"COPY public.t (id, v) FROM stdin;\n1\ta\n\\.\n" +
+		"DO $$ BEGIN RAISE NOTICE 'x'; END $$;\n"
+	path := filepath.Join(t.TempDir(), "strict.sql")
+	if err := os.WriteFile(path, []byte(dump), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "out.db")
+	s := &sink.SQLite{Path: db, Translation: sink.Translation{Strict: true}}
+	defer s.Close()
+	p := &importer.Pipeline{Source: source.LocalFile(path), Sink: s, Dialect: sqlparse.Postgres,
+		Parser: &sqlparse.Parser{Allow: sqlparse.Allow{MissingTrailer: true, AnyStatement: true}}}
+	_, err := p.Run(context.Background())
+	if !errors.Is(err, sink.ErrNotTranslated) || !strings.Contains(err.Error(), "DO block") {
+		t.Fatalf("strict load: %v, want ErrNotTranslated naming the DO block", err)
+	}
+	if _, serr := os.Stat(db); !os.IsNotExist(serr) {
+		t.Errorf("the target exists after a failed replace: %v", serr)
 	}
 }

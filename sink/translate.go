@@ -75,6 +75,19 @@ func (tr *Translation) skip(target, reason string) error {
 	return importer.Skip(reason)
 }
 
+// strict applies [Translation].Strict to the result of a translating path
+// that reports its own skips: a statement skipped as "not translated …"
+// fails the load instead. Other skips (session settings, owners mapped
+// away, transaction control) change nothing the target holds and stay
+// counted.
+func (tr *Translation) strict(target string, err error) error {
+	var sk *importer.SkippedError
+	if !tr.Strict || !errors.As(err, &sk) || !strings.HasPrefix(sk.Reason, "not translated") {
+		return err
+	}
+	return fmt.Errorf("%w to %s (strict): %s", ErrNotTranslated, target, sk.Reason)
+}
+
 // notes reports what a translated statement lost (lost, fatal in strict
 // mode) and what it dropped without loss (info: engine, charset options).
 func (tr *Translation) notes(target string, lost, info []string) error {
