@@ -34,6 +34,8 @@ type Translation struct {
 	// refuses, a generated column, ON UPDATE CURRENT_TIMESTAMP, a FULLTEXT
 	// or SPATIAL index, a prefix length. Without it each is skipped or
 	// noted by name ([importer.Skip], [importer.Note]) and the load goes on.
+	// For PostgreSQL dumps into SQLite and SQLite dumps into PostgreSQL,
+	// every statement skipped as not translated fails the load.
 	Strict bool
 }
 
