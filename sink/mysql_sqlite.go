@@ -283,6 +283,9 @@ func mysqlTable(text []byte) (*mysqlTableDDL, error) {
 		return nil, fmt.Errorf("CREATE TABLE %s without columns (CREATE TABLE … LIKE or AS SELECT are not translated)", table)
 	}
 	end := skipParens(ts, i)
+	if end < i+2 || ts[end-1].text != ")" {
+		return nil, fmt.Errorf("CREATE TABLE %s: unbalanced parentheses", table)
+	}
 	out := &mysqlTableDDL{}
 	var defs []string
 	for _, it := range splitItems(ts[i+1 : end-1]) {
