@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -145,7 +146,7 @@ func (tg *faultTarget) state(t *testing.T) string {
 // run imports one file holding data with the target's sink.
 func (tg *faultTarget) run(ctx context.Context, name string, data []byte, edit func(*importer.Pipeline)) (*importer.Report, error) {
 	p := &importer.Pipeline{
-		Source:  &source.FS{FS: fstest.MapFS{name: {Data: data}}},
+		Source:  memSource(name, data),
 		Sink:    tg.sink,
 		Dialect: tg.dialect,
 	}
@@ -246,4 +247,31 @@ func spread(size, n int) []int {
 		}
 	}
 	return out
+}
+
+// memSource is a source of one file in memory.
+func memSource(name string, data []byte) *source.FS {
+	return &source.FS{FS: fstest.MapFS{name: {Data: data}}}
+}
+
+// tgDialect is the dialect of the dumps the tests give the named sink.
+func tgDialect(name string) sqlparse.Dialect {
+	switch name {
+	case "mariadb":
+		return sqlparse.MySQL
+	case "postgres":
+		return sqlparse.Postgres
+	}
+	return sqlparse.SQLite
+}
+
+// closedAddr returns a loopback address nothing listens on.
+func closedAddr(t testing.TB) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
 }
