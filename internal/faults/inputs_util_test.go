@@ -65,14 +65,7 @@ func faultDump(rows int) string {
 // with CI=true). Each target holds keep (see goodDump) before fn runs.
 func eachSink(t *testing.T, fn func(t *testing.T, tg *faultTarget)) {
 	t.Run("sqlite", func(t *testing.T) {
-		path := t.TempDir() + "/target.db"
-		s := sink.NewSQLite(path)
-		t.Cleanup(func() { s.Close() })
-		tg := &faultTarget{name: "sqlite", dialect: sqlparse.SQLite, sink: s,
-			tables: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-			reopen: func() (*sql.DB, error) { return sql.Open("sqlite", "file:"+path+"?mode=ro") }}
-		tg.seed(t)
-		fn(t, tg)
+		fn(t, sqliteTarget(t, t.TempDir()))
 	})
 	t.Run("mariadb", func(t *testing.T) {
 		d := testdb.MariaDB(t)
