@@ -376,6 +376,9 @@ func parseMySQLTable(text []byte) (*myTable, error) {
 		return nil, fmt.Errorf("CREATE TABLE %s without columns (CREATE TABLE … LIKE or AS SELECT are not translated)", t.Name)
 	}
 	end := skipParens(ts, i)
+	if end < i+2 || ts[end-1].text != ")" {
+		return nil, fmt.Errorf("CREATE TABLE %s: unbalanced parentheses", t.Name)
+	}
 	for _, it := range splitItems(ts[i+1 : end-1]) {
 		if err := t.item(it); err != nil {
 			return nil, err

@@ -14,6 +14,9 @@ const (
 	minBufferSize = 4 << 10
 	// defaultMaxBuffer bounds the memory used for one statement or row.
 	defaultMaxBuffer = 1 << 30
+	// detectWindow is how much of the input start reads to see the header
+	// and to detect the dialect.
+	detectWindow = 64 << 10
 )
 
 // errNeedMore is returned by the scanning helpers when the buffer ends
@@ -281,6 +284,10 @@ func (r *Reader) start() error {
 	if r.buf == nil {
 		r.buf = make([]byte, r.bufSize)
 	}
+	if r.dialect == Auto && len(r.buf) < detectWindow && r.maxBuffer > len(r.buf) {
+		// Detection sees the same bytes whatever the buffer size.
+		r.buf = make([]byte, min(detectWindow, r.maxBuffer))
+	}
 	r.started = true
 	if r.src == nil {
 		r.eof = true
@@ -291,7 +298,7 @@ func (r *Reader) start() error {
 		return nil
 	}
 	// Read enough to see the header and a little content.
-	for r.end < len(r.buf) && !r.eof && r.end < 64<<10 {
+	for r.end < len(r.buf) && !r.eof && r.end < detectWindow {
 		if err := r.read(); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/dumpline/importer/pool"
 )
@@ -35,9 +36,14 @@ type Reader struct {
 	depth  int           // buffers at most
 	alloc  int           // buffers taken from the pool so far (goroutine's)
 
-	cur    chunk // the chunk Read is draining
-	off    int   // bytes of cur already read
-	closed bool
+	// mu is held by Read and by Close once the goroutine has exited, so
+	// that Close may be called while a Read runs (to end a run): the
+	// buffers go back to the pool only when no Read copies from them.
+	mu        sync.Mutex
+	cur       chunk // the chunk Read is draining
+	off       int   // bytes of cur already read
+	closed    bool
+	closeOnce sync.Once
 }
 
 // chunk is a filled buffer: n bytes of buf, then err when it is not nil.
@@ -158,8 +164,12 @@ func (r *Reader) last(c chunk) {
 	r.full <- c
 }
 
-// Read implements [io.Reader]. After Close it returns [os.ErrClosed].
+// Read implements [io.Reader]. After Close it returns [os.ErrClosed]; a
+// Read that runs while Close is called returns what was queued, then an
+// error.
 func (r *Reader) Read(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.closed {
 		return 0, os.ErrClosed
 	}
@@ -172,8 +182,20 @@ func (r *Reader) Read(p []byte) (int, error) {
 		}
 		if r.cur.buf != nil {
 			r.free <- r.cur.buf // there is room: no more buffers than depth
+			r.cur.buf = nil
 		}
-		r.cur, r.off = <-r.full, 0
+		select {
+		case c := <-r.full:
+			r.cur, r.off = c, 0
+		case <-r.done:
+			// The goroutine queued everything it sent before it exited.
+			select {
+			case c := <-r.full:
+				r.cur, r.off = c, 0
+			default:
+				return 0, os.ErrClosed
+			}
+		}
 	}
 	n := copy(p, (*r.cur.buf)[r.off:r.cur.n])
 	r.off += n
@@ -184,24 +206,26 @@ func (r *Reader) Read(p []byte) (int, error) {
 // it to exit and returns the buffers to the pool. It always returns nil;
 // calling it again does nothing.
 func (r *Reader) Close() error {
-	if r.closed {
-		return nil
-	}
-	r.closed = true
-	r.cancel()
-	<-r.done
-	pool.Put(r.cur.buf)
-	r.cur = chunk{}
-	for {
-		select {
-		case b := <-r.free:
-			pool.Put(b)
-		case c := <-r.full:
-			pool.Put(c.buf)
-		default:
-			return nil
+	r.closeOnce.Do(func() {
+		r.cancel()
+		<-r.done
+		r.mu.Lock() // a running Read ends: the goroutine has exited
+		defer r.mu.Unlock()
+		r.closed = true
+		pool.Put(r.cur.buf)
+		r.cur = chunk{}
+		for {
+			select {
+			case b := <-r.free:
+				pool.Put(b)
+			case c := <-r.full:
+				pool.Put(c.buf)
+			default:
+				return
+			}
 		}
-	}
+	})
+	return nil
 }
 
 // writer is the [io.Writer] of a [Producer]: it copies the writes into

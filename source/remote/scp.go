@@ -184,6 +184,13 @@ func (s *SFTP) scpList(ctx context.Context, c *sshConn, m *source.Matcher) ([]so
 		return nil, err
 	}
 	defer ss.close()
+	return s.scpListFrom(ctx, ss, m)
+}
+
+// scpListFrom reads a recursive listing from a running "scp -r -p -f",
+// refusing every file (the protocol reader of scpList, apart from the SSH
+// session; the fuzz target feeds it arbitrary bytes).
+func (s *SFTP) scpListFrom(ctx context.Context, ss *scpSession, m *source.Matcher) ([]source.File, error) {
 	var (
 		out      []source.File
 		dirs     []string // folders entered below the root

@@ -34,72 +34,77 @@ func (sr *scpReader) start(c *sshConn) error {
 	if err != nil {
 		return err
 	}
+	size, err := sr.header(ss)
+	if err != nil {
+		ss.close()
+		return err
+	}
+	if sr.on == nil && r.size < 0 {
+		r.size = size
+	}
+	if size != r.size {
+		ss.close()
+		return fmt.Errorf("%w: %s is %d bytes, expected %d", ErrChanged, r.rp, size, r.size)
+	}
+	if err := ss.ack(); err != nil {
+		ss.close()
+		return err
+	}
+	// Resume: skip what was delivered before the failure.
+	if r.off > 0 {
+		if _, err := io.CopyN(io.Discard, ss.br, r.off); err != nil {
+			ss.close()
+			return &netError{fmt.Errorf("remote: scp %s: skipping to %d: %w", r.rp, r.off, err)}
+		}
+	}
+	sr.ss, sr.on, sr.left = ss, c, size-r.off
+	return nil
+}
+
+// header reads the protocol lines of a running "scp -p -f" up to the file's
+// C line, acknowledging its T lines, and returns the size the C line gives
+// (the protocol reader of start, apart from the SSH session; the fuzz target
+// feeds it arbitrary bytes).
+func (sr *scpReader) header(ss *scpSession) (int64, error) {
+	r := sr.r
 	want := path.Base(r.rp)
 	for {
 		line, err := readSCPLine(ss.br)
 		if err != nil {
-			ss.close()
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return &netError{fmt.Errorf("remote: scp %s: %w", r.rp, err)}
+			return 0, &netError{fmt.Errorf("remote: scp %s: %w", r.rp, err)}
 		}
 		if line == "" {
-			ss.close()
-			return fmt.Errorf("%w: empty protocol line", ErrSCP)
+			return 0, fmt.Errorf("%w: empty protocol line", ErrSCP)
 		}
 		switch line[0] {
 		case 'T':
 			if _, err := parseSCPTime(line); err != nil {
-				ss.close()
-				return err
+				return 0, err
 			}
 			if err := ss.ack(); err != nil {
-				ss.close()
-				return err
+				return 0, err
 			}
 			continue
 		case 1, 2:
-			ss.close()
-			return scpError(strings.TrimSpace(line[1:]))
+			return 0, scpError(strings.TrimSpace(line[1:]))
 		case 'C':
 		default:
-			ss.close()
-			return fmt.Errorf("%w: unexpected protocol line %q", ErrSCP, line)
+			return 0, fmt.Errorf("%w: unexpected protocol line %q", ErrSCP, line)
 		}
 		_, size, name, err := parseSCPEntry(line)
 		if err != nil {
-			ss.close()
-			return err
+			return 0, err
 		}
 		if err := checkName(name); err != nil {
-			ss.close()
-			return err
+			return 0, err
 		}
 		if name != want {
-			ss.close()
-			return fmt.Errorf("%w: asked for %q, server sent %q", ErrBadName, want, name)
+			return 0, fmt.Errorf("%w: asked for %q, server sent %q", ErrBadName, want, name)
 		}
-		if sr.on == nil && r.size < 0 {
-			r.size = size
-		}
-		if size != r.size {
-			ss.close()
-			return fmt.Errorf("%w: %s is %d bytes, expected %d", ErrChanged, r.rp, size, r.size)
-		}
-		if err := ss.ack(); err != nil {
-			ss.close()
-			return err
-		}
-		// Resume: skip what was delivered before the failure.
-		if r.off > 0 {
-			if _, err := io.CopyN(io.Discard, ss.br, r.off); err != nil {
-				ss.close()
-				return &netError{fmt.Errorf("remote: scp %s: skipping to %d: %w", r.rp, r.off, err)}
-			}
-		}
-		sr.ss, sr.on, sr.left = ss, c, size-r.off
-		return nil
+		return size, nil
 	}
 }
 

@@ -413,10 +413,14 @@ const readAheadDepth = 16
 // Read reads the file sequentially, through a read-ahead goroutine (that
 // runs until the end of the file or Close) after the first slowStart bytes.
 func (r *remoteFile) Read(b []byte) (int, error) {
-	if r.closed {
+	// Close may run while Read does (a cancelled run closes its files).
+	r.mu.Lock()
+	closed, ra := r.closed, r.ra
+	r.mu.Unlock()
+	if closed {
 		return 0, os.ErrClosed
 	}
-	if r.ra == nil && r.off < slowStart {
+	if ra == nil && r.off < slowStart {
 		if r.off >= r.size {
 			if err := r.finish(); err != nil {
 				return 0, err
@@ -436,13 +440,20 @@ func (r *remoteFile) Read(b []byte) (int, error) {
 		}
 		return n, err
 	}
-	if r.ra == nil {
+	if ra == nil {
+		r.mu.Lock()
+		if r.closed {
+			r.mu.Unlock()
+			return 0, os.ErrClosed
+		}
 		r.ra = readahead.Start(r.ctx, readAheadDepth, func(ctx context.Context, w io.Writer) error {
 			_, err := r.stream(ctx, w)
 			return err
 		})
+		ra = r.ra
+		r.mu.Unlock()
 	}
-	return r.ra.Read(b)
+	return ra.Read(b)
 }
 
 // Close stops the read-ahead and closes the remote file. The connection
@@ -454,10 +465,10 @@ func (r *remoteFile) Close() error {
 		return nil
 	}
 	r.closed = true
-	bc := r.cache
+	bc, ra := r.cache, r.ra
 	r.mu.Unlock()
-	if r.ra != nil {
-		r.ra.Close()
+	if ra != nil {
+		ra.Close()
 	}
 	if bc != nil {
 		bc.cancel()
