@@ -26,11 +26,11 @@ import (
 // pgMySQL is the state of a MySQL dump's load into PostgreSQL.
 type pgMySQL struct {
 	tables  map[string]*myPGTable // tables the dump created, by name
-	created map[string]string      // relations created by this load: "table" or "view"
-	names   map[string]bool        // index names used
-	order   []string               // tables in the order they were created
-	cs      encoding.Encoding      // the dump's character set; nil for UTF-8
-	pos     map[string]jobStmt     // the CREATE TABLE of each table, for errors of its indexes
+	created map[string]string     // relations created by this load: "table" or "view"
+	names   map[string]bool       // index names used
+	order   []string              // tables in the order they were created
+	cs      encoding.Encoding     // the dump's character set; nil for UTF-8
+	pos     map[string]jobStmt    // the CREATE TABLE of each table, for errors of its indexes
 }
 
 // execMySQL applies a statement of a MySQL or MariaDB dump.
