@@ -100,6 +100,29 @@ func (l *pgLoad) stageSchema(ctx context.Context, name string) error {
 
 // Exec implements importer.Load.
 func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
+	return l.named(l.exec(ctx, st))
+}
+
+// named names the server in err, as user@host:port/database, unless err
+// already does or only skips or notes the statement: a connection that
+// broke says "conn closed" and no more.
+func (l *pgLoad) named(err error) error {
+	if err == nil || errors.As(err, new(*importer.SkippedError)) || errors.As(err, new(*importer.NotedError)) {
+		return err
+	}
+	where := fmt.Sprintf("%s@%s:%d/%s", l.cfg.User, l.cfg.Host, l.cfg.Port, l.cfg.Database)
+	if strings.Contains(err.Error(), where) {
+		return err
+	}
+	if se, ok := err.(*importer.StatementError); ok {
+		named := *se
+		named.Err = fmt.Errorf("sink: postgres %s: %w", where, se.Err)
+		return &named
+	}
+	return fmt.Errorf("sink: postgres %s: %w", where, err)
+}
+
+func (l *pgLoad) exec(ctx context.Context, st *sqlparse.Statement) error {
 	if err := l.failed(); err != nil {
 		return err
 	}
@@ -693,7 +716,7 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 	}
 	if err != nil {
 		l.abort()
-		return err
+		return l.named(err)
 	}
 	l.close()
 	return nil
