@@ -52,7 +52,7 @@ func TestServerKilled(t *testing.T) {
 			srv := testdb.PrivateServer(t, e)
 			tg := serverTarget(t, srv)
 			dir := t.TempDir()
-			v1, v2 := dataset{gen: 1, rows: 3000}, dataset{gen: 2, rows: 4000}
+			v1, v2 := dataset{gen: 1, rows: 1500}, dataset{gen: 2, rows: 2000}
 			v1.write(t, filepath.Join(dir, "v1"), "v1.sql")
 			size := v2.write(t, filepath.Join(dir, "v2"), "v2.sql")
 			tg.mustRun(t, source.Dir(filepath.Join(dir, "v1")), v1.fingerprint())
@@ -110,14 +110,14 @@ func TestServerKilled(t *testing.T) {
 	}
 }
 
-// TestServerConnectionCut cuts one connection of each replace into MariaDB
-// and PostgreSQL (seeded: which one, after how many bytes of the client)
-// with the proxy: each import either fails, naming the server and the file,
+// TestServerConnectionCut cuts one connection of each of FAULTS_CUTS (10)
+// replaces into MariaDB and PostgreSQL (seeded: which one, after how many
+// bytes of the client) with the proxy: each import either fails, naming the server and the file,
 // with the target as it was, or succeeds with the new tables; a reader sees
 // only whole states; a run without cuts then succeeds and no staging object
 // is left.
 func TestServerConnectionCut(t *testing.T) {
-	n := seeds(t)
+	n := envInt(t, "FAULTS_CUTS", 10)
 	for _, e := range serverEngines {
 		t.Run(string(e), func(t *testing.T) {
 			var srv *testdb.Server

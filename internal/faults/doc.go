@@ -28,8 +28,10 @@
 //     no staging database, schema or file is left after it.
 //     go test ./internal/faults -run 'TestImporterKilled' -v
 //
-// FAULTS_SEEDS sets how many seeds the seeded tests run (default 20);
-// FAULTS_KILLS how many times each server is killed (default 3). Each test
+// FAULTS_SEEDS sets how many seeded faults the network and process tests
+// inject (default 20), FAULTS_CUTS how many loads into each server get a
+// connection cut (default 10) and FAULTS_KILLS how many times each server
+// is killed (default 3). Each test
 // logs a summary line ("faults: ...") with its runs, faults injected, data
 // lost and half-visible states, the figures of the README's table.
 //

@@ -38,7 +38,7 @@ func envInt(t testing.TB, name string, def int) int {
 	return n
 }
 
-// seeds is how many seeded runs a test makes: FAULTS_SEEDS, default 20.
+// seeds is how many seeded faults a test injects: FAULTS_SEEDS, default 20.
 func seeds(t testing.TB) int { return envInt(t, "FAULTS_SEEDS", 20) }
 
 // tables are the tables of every generated dump, all of one shape.
@@ -337,7 +337,7 @@ func (r *reader) loop() {
 		select {
 		case <-r.stop:
 			return
-		case <-time.After(2 * time.Millisecond):
+		case <-time.After(5 * time.Millisecond):
 		}
 		allowed := *r.allowed.Load()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

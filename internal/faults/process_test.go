@@ -69,7 +69,7 @@ func TestImporterKilled(t *testing.T) {
 				tg = serverTarget(t, testdb.PostgresServer(t))
 			}
 			dir := t.TempDir()
-			sets := []dataset{{gen: 1, rows: 500}, {gen: 2, rows: 700}}
+			sets := []dataset{{gen: 1, rows: 300}, {gen: 2, rows: 400}}
 			var sizes []int64
 			for i, d := range sets {
 				sizes = append(sizes, d.write(t, filepath.Join(dir, fmt.Sprint(i)), fmt.Sprintf("v%d.sql", i)))
