@@ -725,8 +725,10 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 // swap renames the live schemas aside and the staged ones to the live
 // names in one transaction, then drops the old ones.
 func (l *pgLoad) swap(ctx context.Context) error {
+	// The load's connections commit asynchronously; the swap waits for its
+	// commit to be written, so that a server crash after Commit keeps it.
 	var b strings.Builder
-	b.WriteString("BEGIN;")
+	b.WriteString("BEGIN; SET LOCAL synchronous_commit = on;")
 	var old []string
 	for i, name := range l.stages {
 		var exists bool
