@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -100,6 +101,9 @@ func (l *pgLoad) stageSchema(ctx context.Context, name string) error {
 
 // Exec implements importer.Load.
 func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
+	// The jobs run on the load's own context: a cancelled ctx must reach
+	// those Exec waits for, or a stalled connection blocks Exec for ever.
+	defer context.AfterFunc(ctx, l.cancel)()
 	return l.named(l.exec(ctx, st))
 }
 
@@ -703,6 +707,7 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 		return nil
 	}
 	l.done = true
+	defer context.AfterFunc(ctx, l.cancel)() // as in Exec
 	err := l.finishAll()
 	if err == nil {
 		switch l.mode {
@@ -715,7 +720,9 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		l.abort()
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		l.abort(actx)
 		return l.named(err)
 	}
 	l.close()
@@ -774,14 +781,15 @@ func (l *pgLoad) Abort(ctx context.Context) error {
 		return nil
 	}
 	l.done = true
-	l.abort()
+	l.abort(ctx)
 	return nil
 }
 
-func (l *pgLoad) abort() {
+// abort stops the jobs and drops the staging schemas; ctx bounds the
+// statements, which a stalled connection would block.
+func (l *pgLoad) abort(ctx context.Context) {
 	l.cancel()
 	l.finishAll()
-	ctx := context.Background()
 	if l.conn != nil && !l.conn.IsClosed() {
 		if l.inTx {
 			l.execSQL(ctx, "ROLLBACK")
