@@ -201,3 +201,64 @@ func TestServerConnectionCut(t *testing.T) {
 		})
 	}
 }
+
+// TestServerStall black-holes one connection of a replace into MariaDB and
+// PostgreSQL (the proxy stops forwarding what the client sends and keeps
+// the connection open): the import ends soon after its context's deadline,
+// the only timeout a database connection has, and the target keeps its
+// tables. The first of the connections 1 to 4 that sends 20,000 bytes is
+// the one stalled.
+func TestServerStall(t *testing.T) {
+	for _, e := range serverEngines {
+		t.Run(string(e), func(t *testing.T) {
+			var srv *testdb.Server
+			if e == testdb.EngineMariaDB {
+				srv = testdb.MariaDBServer(t)
+			} else {
+				srv = testdb.PostgresServer(t)
+			}
+			tg := serverTarget(t, srv)
+			dir := t.TempDir()
+			old, d := dataset{gen: 1, rows: 200}, dataset{gen: 2, rows: 2000}
+			old.write(t, filepath.Join(dir, "old"), "old.sql")
+			d.write(t, filepath.Join(dir, "new"), "new.sql")
+			tg.mustRun(t, source.Dir(filepath.Join(dir, "old")), old.fingerprint())
+			for victim := 1; victim <= 4; victim++ {
+				proxy := sshd.NewProxy(t, tg.server, func(n int) int64 {
+					if n == victim {
+						return 20000
+					}
+					return 0
+				})
+				proxy.Upstream.Store(true)
+				proxy.Stall.Store(true)
+				ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+				watchdog := time.AfterFunc(2*time.Minute, func() { proxy.Close() })
+				_, err := tg.run(ctx, source.Dir(filepath.Join(dir, "new")), proxy.Addr)
+				hung := !watchdog.Stop()
+				cancel()
+				proxy.Close()
+				if hung {
+					t.Fatalf("connection %d stalled: the import hung until the watchdog closed the proxy: %v", victim, err)
+				}
+				if proxy.Cuts.Load() == 0 {
+					// That connection sent less; the import ran to its end.
+					if err != nil {
+						t.Fatalf("connection %d not stalled: %v", victim, err)
+					}
+					tg.mustRun(t, source.Dir(filepath.Join(dir, "old")), old.fingerprint())
+					continue
+				}
+				if err == nil {
+					t.Fatalf("connection %d stalled: the import succeeded", victim)
+				}
+				if got := tg.mustRead(t); got != old.fingerprint() {
+					t.Fatalf("connection %d stalled: the target holds %s, want %s", victim, got, old.fingerprint())
+				}
+				t.Logf("faults: %s connection %d black-holed: the import failed (%v), target whole", e, victim, err)
+				return
+			}
+			t.Fatal("no connection sent 20,000 bytes")
+		})
+	}
+}

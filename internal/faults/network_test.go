@@ -97,7 +97,7 @@ func TestSFTPStall(t *testing.T) {
 	for _, c := range []struct {
 		name string
 		at   int64
-	}{{"handshake", 200}, {"download", 64 << 10}} {
+	}{{"handshake", 200}, {"download", 160 << 10}} {
 		t.Run(c.name, func(t *testing.T) {
 			// The first connection stalls at c.at; the route stays dead, so
 			// every later one stalls in its handshake.
