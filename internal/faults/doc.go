@@ -19,7 +19,9 @@
 //     connection to them is cut by the proxy: the import fails with an error
 //     naming the server and the file, a reader polling the target meanwhile
 //     sees the previous tables, whole, whenever the server is up, and the
-//     next run succeeds; a commit survives a crash right after it.
+//     next run succeeds; a commit survives a crash right after it. A
+//     black-holed connection to them ends the import after its context's
+//     deadline.
 //     go test ./internal/faults -run 'TestServer' -v
 //   - Process (process_test.go): the importer itself, a child process (the
 //     test binary run again), is killed with SIGKILL at seeded random
