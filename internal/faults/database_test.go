@@ -20,6 +20,14 @@ import (
 // serverEngines are the servers the database faults are injected into.
 var serverEngines = []testdb.Engine{testdb.EngineMariaDB, testdb.EnginePostgres}
 
+// sharedServer returns the test binary's server of engine e.
+func sharedServer(t testing.TB, e testdb.Engine) *testdb.Server {
+	if e == testdb.EngineMariaDB {
+		return testdb.MariaDBServer(t)
+	}
+	return testdb.PostgresServer(t)
+}
+
 // checkFailure fails the test unless err is the failure of the import of
 // file into the server at addr: an *importer.Error for the file whose
 // message names the server. It reports whether the error is the run's,
@@ -120,13 +128,7 @@ func TestServerConnectionCut(t *testing.T) {
 	n := envInt(t, "FAULTS_CUTS", 10)
 	for _, e := range serverEngines {
 		t.Run(string(e), func(t *testing.T) {
-			var srv *testdb.Server
-			if e == testdb.EngineMariaDB {
-				srv = testdb.MariaDBServer(t)
-			} else {
-				srv = testdb.PostgresServer(t)
-			}
-			tg := serverTarget(t, srv)
+			tg := serverTarget(t, sharedServer(t, e))
 			dir := t.TempDir()
 			sets := []dataset{{gen: 1, rows: 600}, {gen: 2, rows: 900}}
 			var size int64
@@ -211,13 +213,7 @@ func TestServerConnectionCut(t *testing.T) {
 func TestServerStall(t *testing.T) {
 	for _, e := range serverEngines {
 		t.Run(string(e), func(t *testing.T) {
-			var srv *testdb.Server
-			if e == testdb.EngineMariaDB {
-				srv = testdb.MariaDBServer(t)
-			} else {
-				srv = testdb.PostgresServer(t)
-			}
-			tg := serverTarget(t, srv)
+			tg := serverTarget(t, sharedServer(t, e))
 			dir := t.TempDir()
 			old, d := dataset{gen: 1, rows: 200}, dataset{gen: 2, rows: 2000}
 			old.write(t, filepath.Join(dir, "old"), "old.sql")

@@ -60,13 +60,10 @@ func TestImporterKilled(t *testing.T) {
 	for _, engine := range []string{"sqlite", "mariadb", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			var tg *target
-			switch engine {
-			case "sqlite":
+			if engine == "sqlite" {
 				tg = sqliteTarget(t)
-			case "mariadb":
-				tg = serverTarget(t, testdb.MariaDBServer(t))
-			case "postgres":
-				tg = serverTarget(t, testdb.PostgresServer(t))
+			} else {
+				tg = serverTarget(t, sharedServer(t, testdb.Engine(engine)))
 			}
 			dir := t.TempDir()
 			sets := []dataset{{gen: 1, rows: 300}, {gen: 2, rows: 400}}
