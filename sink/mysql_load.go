@@ -522,7 +522,15 @@ func (l *mysqlLoad) swap(ctx context.Context) error {
 			return fmt.Errorf("swap: %w", err)
 		}
 	}
-	// The tables are in; now the objects that cannot move.
+	if err := l.afterSwap(ctx, live); err != nil {
+		return fmt.Errorf("the tables were swapped in; then creating the views, routines, triggers and events failed: %w", err)
+	}
+	return nil
+}
+
+// afterSwap drops the target's old views, routines and events and creates
+// the dump's, which cannot move between databases, once the tables are in.
+func (l *mysqlLoad) afterSwap(ctx context.Context, live string) error {
 	c, err := l.db.Conn(ctx)
 	if err != nil {
 		return err
@@ -550,7 +558,7 @@ func (l *mysqlLoad) swap(ctx context.Context) error {
 	}
 	for _, q := range l.deferred {
 		if _, err := c.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("the tables were swapped in; then creating the views, routines, triggers and events failed: %w", err)
+			return err
 		}
 	}
 	return nil

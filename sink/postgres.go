@@ -251,7 +251,7 @@ func (s *Postgres) Begin(ctx context.Context, t importer.Target) (importer.Load,
 	}
 	if err := l.start(ctx, int32(id)); err != nil {
 		l.close()
-		return nil, err
+		return nil, l.named(err)
 	}
 	return l, nil
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -102,6 +103,32 @@ func (l *pgLoad) stageSchema(ctx context.Context, name string) error {
 
 // Exec implements importer.Load.
 func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
+	// The jobs run on the load's own context: a cancelled ctx must reach
+	// those Exec waits for, or a stalled connection blocks Exec for ever.
+	defer context.AfterFunc(ctx, l.cancel)()
+	return l.named(l.exec(ctx, st))
+}
+
+// named names the server in err, as user@host:port/database, unless err
+// already does or only skips or notes the statement: a connection that
+// broke says "conn closed" and no more.
+func (l *pgLoad) named(err error) error {
+	if err == nil || errors.As(err, new(*importer.SkippedError)) || errors.As(err, new(*importer.NotedError)) {
+		return err
+	}
+	where := fmt.Sprintf("%s@%s:%d/%s", l.cfg.User, l.cfg.Host, l.cfg.Port, l.cfg.Database)
+	if strings.Contains(err.Error(), where) {
+		return err
+	}
+	if se, ok := err.(*importer.StatementError); ok {
+		named := *se
+		named.Err = fmt.Errorf("sink: postgres %s: %w", where, se.Err)
+		return &named
+	}
+	return fmt.Errorf("sink: postgres %s: %w", where, err)
+}
+
+func (l *pgLoad) exec(ctx context.Context, st *sqlparse.Statement) error {
 	if err := l.failed(); err != nil {
 		return err
 	}
@@ -688,6 +715,7 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 		return nil
 	}
 	l.done = true
+	defer context.AfterFunc(ctx, l.cancel)() // as in Exec
 	err := l.finishAll()
 	if err == nil && l.my != nil {
 		err = l.mysqlPost(ctx)
@@ -706,8 +734,10 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 		}
 	}
 	if err != nil {
-		l.abort()
-		return err
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		l.abort(actx)
+		return l.named(err)
 	}
 	l.close()
 	return nil
@@ -716,8 +746,10 @@ func (l *pgLoad) Commit(ctx context.Context) error {
 // swap renames the live schemas aside and the staged ones to the live
 // names in one transaction, then drops the old ones.
 func (l *pgLoad) swap(ctx context.Context) error {
+	// The load's connections commit asynchronously; the swap waits for its
+	// commit to be written, so that a server crash after Commit keeps it.
 	var b strings.Builder
-	b.WriteString("BEGIN;")
+	b.WriteString("BEGIN; SET LOCAL synchronous_commit = on;")
 	var old []string
 	for i, name := range l.stages {
 		var exists bool
@@ -763,14 +795,15 @@ func (l *pgLoad) Abort(ctx context.Context) error {
 		return nil
 	}
 	l.done = true
-	l.abort()
+	l.abort(ctx)
 	return nil
 }
 
-func (l *pgLoad) abort() {
+// abort stops the jobs and drops the staging schemas; ctx bounds the
+// statements, which a stalled connection would block.
+func (l *pgLoad) abort(ctx context.Context) {
 	l.cancel()
 	l.finishAll()
-	ctx := context.Background()
 	if l.conn != nil && !l.conn.IsClosed() {
 		if l.inTx {
 			l.execSQL(ctx, "ROLLBACK")

@@ -65,7 +65,7 @@ func faultDump(rows int) string {
 // with CI=true). Each target holds keep (see goodDump) before fn runs.
 func eachSink(t *testing.T, fn func(t *testing.T, tg *faultTarget)) {
 	t.Run("sqlite", func(t *testing.T) {
-		fn(t, sqliteTarget(t, t.TempDir()))
+		fn(t, sqliteFaultTarget(t, t.TempDir()))
 	})
 	t.Run("mariadb", func(t *testing.T) {
 		d := testdb.MariaDB(t)

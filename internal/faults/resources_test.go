@@ -102,12 +102,12 @@ func TestCancelLeavesNothing(t *testing.T) {
 			}
 			srv := sftptest.NewServer(t, drop)
 			dir := t.TempDir()
-			tg := sqliteTarget(t, dir)
+			tg := sqliteFaultTarget(t, dir)
 			// What a whole file's commit leaves (Replace mode: that
 			// file's tables only).
 			wholeStates := map[string]bool{tg.state(t): true}
 			for n, b := range files {
-				one := sqliteTarget(t, t.TempDir())
+				one := sqliteFaultTarget(t, t.TempDir())
 				if _, err := one.run(t.Context(), n, b, nil); err != nil {
 					t.Fatal(err)
 				}
@@ -186,8 +186,8 @@ func leftovers(t *testing.T, dir string) []string {
 	return out
 }
 
-// sqliteTarget returns a SQLite target at dir/target.db holding keep.
-func sqliteTarget(t *testing.T, dir string) *faultTarget {
+// sqliteFaultTarget returns a SQLite target at dir/target.db holding keep.
+func sqliteFaultTarget(t *testing.T, dir string) *faultTarget {
 	t.Helper()
 	path := filepath.Join(dir, "target.db")
 	s := sink.NewSQLite(path)
@@ -233,7 +233,7 @@ func diskFull(err error) bool {
 // whole, no build file left, the space given back.
 func TestDiskFullBuildingSQLite(t *testing.T) {
 	dir := smallDisk(t, "2m")
-	tg := sqliteTarget(t, dir)
+	tg := sqliteFaultTarget(t, dir)
 	before := tg.state(t)
 	dump, _ := whole(sqlparse.SQLite, faultDump(60000)) // about 3 MB of rows
 	_, err := tg.run(t.Context(), "big.sql", dump, nil)
@@ -263,7 +263,7 @@ func TestDiskFullBuildingSQLite(t *testing.T) {
 // (elsewhere) whole, the spool file removed.
 func TestDiskFullSpooling(t *testing.T) {
 	spool := smallDisk(t, "2m")
-	tg := sqliteTarget(t, t.TempDir())
+	tg := sqliteFaultTarget(t, t.TempDir())
 	before := tg.state(t)
 	dump, _ := whole(sqlparse.SQLite, faultDump(60000))
 	inner := zipOf(t, zip.Store, "d.sql", string(dump))

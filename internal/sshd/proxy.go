@@ -20,6 +20,9 @@ type Proxy struct {
 	// forwarding at the cut point and keep the connection open (a stall)
 	// instead of closing it.
 	Stall atomic.Bool
+	// Upstream, when set before connections arrive, makes cut count the
+	// bytes sent by the client instead (a database client's rows).
+	Upstream atomic.Bool
 
 	target string
 	delay  time.Duration // one way, each direction
@@ -33,7 +36,7 @@ type Proxy struct {
 
 // NewProxy starts a proxy to target, closed when the test ends. cut is
 // called for the n-th connection (from 1) and returns after how many bytes
-// sent by the target that connection is cut; 0 means never.
+// sent by the target (see Upstream) that connection is cut; 0 means never.
 func NewProxy(t testing.TB, target string, cut func(n int) int64) *Proxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -137,12 +140,14 @@ func (p *Proxy) accept() {
 		}
 		p.track(c, true)
 		p.track(s, true)
-		limit := p.cut(n)
+		limit, up := p.cut(n), p.Upstream.Load()
 		clientDone := make(chan struct{})
 		p.wg.Add(2)
 		go func() {
 			defer p.wg.Done()
-			if p.delay > 0 {
+			if limit > 0 && up {
+				p.copyCut(s, c, limit, nil)
+			} else if p.delay > 0 {
 				delayCopy(s, c, p.delay)
 			} else {
 				io.Copy(s, c)
@@ -154,15 +159,8 @@ func (p *Proxy) accept() {
 		}()
 		go func() {
 			defer p.wg.Done()
-			var err error
-			if limit > 0 {
-				_, err = io.CopyN(c, s, limit)
-				if err == nil {
-					p.Cuts.Add(1)
-					if p.Stall.Load() {
-						<-clientDone // forward nothing more until the client gives up
-					}
-				}
+			if limit > 0 && !up {
+				p.copyCut(c, s, limit, clientDone)
 			} else if p.delay > 0 {
 				delayCopy(c, s, p.delay)
 			} else {
@@ -173,4 +171,22 @@ func (p *Proxy) accept() {
 			p.track(s, false)
 		}()
 	}
+}
+
+// copyCut copies limit bytes from src to dst and counts a cut; with Stall
+// it then waits until done is closed (nil: until src fails), forwarding
+// nothing more.
+func (p *Proxy) copyCut(dst io.Writer, src io.Reader, limit int64, done <-chan struct{}) {
+	if _, err := io.CopyN(dst, src, limit); err != nil {
+		return
+	}
+	p.Cuts.Add(1)
+	if !p.Stall.Load() {
+		return
+	}
+	if done != nil {
+		<-done // forward nothing more until the client gives up
+		return
+	}
+	io.Copy(io.Discard, src)
 }

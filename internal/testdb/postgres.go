@@ -44,7 +44,7 @@ func findPGBinary(name string) (string, error) {
 var postgresServerFlags = []string{
 	"-c", "listen_addresses=127.0.0.1",
 	"-c", "fsync=off",
-	"-c", "synchronous_commit=off",
+	"-c", "synchronous_commit=on", // written, not synced: a killed server keeps its commits
 	"-c", "full_page_writes=off",
 	"-c", "shared_buffers=64MB",
 	"-c", "max_wal_size=1GB",

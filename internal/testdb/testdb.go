@@ -164,16 +164,7 @@ func server(tb testing.TB, e Engine) *Server {
 	shared.mu.Lock()
 	if !shared.enabled {
 		shared.mu.Unlock()
-		s, err := start(e)
-		if err != nil {
-			fail(tb, err)
-		}
-		tb.Cleanup(func() {
-			if err := s.Stop(); err != nil {
-				tb.Error(err)
-			}
-		})
-		return s
+		return PrivateServer(tb, e)
 	}
 	if shared.once == nil {
 		shared.once = map[Engine]*sync.Once{}
