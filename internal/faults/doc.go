@@ -29,6 +29,23 @@
 //     PostgreSQL: the target keeps its old tables, the rerun succeeds, and
 //     no staging database, schema or file is left after it.
 //     go test ./internal/faults -run 'TestImporterKilled' -v
+//   - Input (input_test.go): dumps, gzip and ZIP files cut and bit-flipped
+//     at many offsets, wrong passwords, unsupported methods, bombs,
+//     overlapping entries, zip-slip names, a 1 GiB one-line statement, a
+//     UTF-16 dump, invalid UTF-8 and a dump failing at its last statement,
+//     into every sink: an *importer.Error naming the file and the place, no
+//     panic, the target as it was.
+//     go test ./internal/faults -run 'TestInput' -v
+//   - Security (secrets_test.go): host key mismatches refused, file names
+//     that would be shell syntax imported as data over SCP and SFTP, and
+//     SSH, ZIP and database passwords never in logs, status, /status,
+//     /logs, errors, reports or panics.
+//     go test ./internal/faults -run 'TestSecrets|TestHostKey|TestNoRemote' -v
+//   - Resources (resources_test.go): a run cancelled at seeded moments leaves
+//     no goroutine, descriptor or build file; a full disk while building a
+//     SQLite file or spooling an entry fails clearly and leaves the old
+//     target whole.
+//     go test ./internal/faults -run 'TestCancel|TestDiskFull' -v
 //
 // FAULTS_SEEDS sets how many seeded faults the network and process tests
 // inject (default 20), FAULTS_CUTS how many loads into each server get a
