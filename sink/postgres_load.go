@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 
@@ -16,13 +15,6 @@ import (
 
 	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sqlparse"
-)
-
-// pgChunk is the size of the buffers that rows are encoded into; each
-// table in flight holds at most pgQueue of them plus the one being filled.
-const (
-	pgChunk = 256 << 10
-	pgQueue = 2
 )
 
 type pgLoad struct {
@@ -49,27 +41,34 @@ type pgLoad struct {
 	loaded map[string]bool // tables that received rows (no TRUNCATE again)
 	roles  map[string]bool // roles known to exist or not
 	kinds  map[string]bool // tables where FREEZE is allowed, once asked
+
+	// What Summary reports; guarded by mu.
+	swapped  []string // the schemas the swap put in place
+	deferred []string // the index builds run after the rows
+	inserted bool     // rows went in with SQL INSERTs
+	copying  int      // COPY streams running
+	most     int      // the most COPY streams run at once
 }
 
-// pgJob streams the rows of consecutive statements of one table through
-// one COPY.
-type pgJob struct {
-	key, table string // table as the dump names it
-	copySQL    string
-	chunks     chan []byte
-	done       chan struct{}
-	buf        []byte
-	rows       int64     // rows sent
-	pos        []jobStmt // the statements whose rows the job holds
-	err        error     // set before done is closed
-	free       chan []byte
-	ddl        string // an index build's statement, instead of rows
-}
+var _ importer.SummaryLoad = (*pgLoad)(nil)
 
-// jobStmt is a statement whose rows start at row first of a job.
-type jobStmt struct {
-	first             int64
-	line, offset, num int64
+// Summary implements importer.SummaryLoad.
+func (l *pgLoad) Summary() importer.LoadSummary {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	sum := importer.LoadSummary{
+		Sink:     "postgres",
+		Target:   l.cfg.Database,
+		Mode:     l.mode.String(),
+		BulkPath: "COPY",
+		Swapped:  slices.Clone(l.swapped),
+		Deferred: slices.Clone(l.deferred),
+		Jobs:     l.most,
+	}
+	if l.inserted {
+		sum.BulkPath = "COPY, INSERT"
+	}
+	return sum
 }
 
 // execSQL runs sql with the simple protocol (several statements allowed).
@@ -267,42 +266,6 @@ func (l *pgLoad) roleCheck(ctx context.Context, text []byte, upper string) (bool
 	return false, nil
 }
 
-// failed returns the error of a job that ended with one, as the error of
-// the statement whose rows failed.
-func (l *pgLoad) failed() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, j := range l.jobs {
-		select {
-		case <-j.done:
-			if j.err != nil {
-				return j.stmtErr()
-			}
-		default:
-		}
-	}
-	return nil
-}
-
-var copyLine = regexp.MustCompile(`\bline (\d+)`)
-
-// stmtErr returns the job's error, naming the statement of the row that
-// failed when the server says which.
-func (j *pgJob) stmtErr() error {
-	p := j.pos[0]
-	var pe interface{ SQLState() string }
-	if errors.As(j.err, &pe) {
-		if m := copyLine.FindStringSubmatch(j.err.Error() + " " + whereOf(j.err)); m != nil {
-			n, _ := strconv.ParseInt(m[1], 10, 64)
-			k := sort.Search(len(j.pos), func(i int) bool { return j.pos[i].first >= n }) - 1
-			if k >= 0 {
-				p = j.pos[k]
-			}
-		}
-	}
-	return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: j.table, Err: j.err}
-}
-
 // rowsOf sends the rows of an Insert or Copy statement to the job of its
 // table.
 func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
@@ -336,8 +299,8 @@ func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
 			}
 			j.buf = append(j.buf, b...)
 			j.rows += int64(n)
-			if len(j.buf) >= pgChunk {
-				if err := j.send(); err != nil {
+			if len(j.buf) >= pgChunkSize {
+				if err := l.send(ctx, j); err != nil {
 					return err
 				}
 			}
@@ -365,31 +328,14 @@ func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
 		}
 		j.buf = append(j.buf, '\n')
 		j.rows++
-		if len(j.buf) >= pgChunk {
-			if err := j.send(); err != nil {
+		if len(j.buf) >= pgChunkSize {
+			if err := l.send(ctx, j); err != nil {
 				return err
 			}
 		}
 	}
 	if len(st.Trailer) > 0 {
 		return fmt.Errorf("sink: postgres cannot apply %q to rows already sent by COPY", st.Trailer)
-	}
-	return nil
-}
-
-// send hands the buffer to the job's COPY.
-func (j *pgJob) send() error {
-	b := j.buf
-	select {
-	case j.chunks <- b:
-	case <-j.done:
-		return j.stmtErr()
-	}
-	select {
-	case j.buf = <-j.free:
-		j.buf = j.buf[:0]
-	default:
-		j.buf = make([]byte, 0, pgChunk+pgChunk/4)
 	}
 	return nil
 }
@@ -417,196 +363,6 @@ func columnList(cols []string) string {
 	return " (" + strings.Join(q, ", ") + ")"
 }
 
-// startJob starts the COPY of st's table on a connection of its own (the
-// run's in Append mode).
-func (l *pgLoad) startJob(ctx context.Context, st *sqlparse.Statement) (*pgJob, error) {
-	table := l.qualified(st.Table)
-	j := &pgJob{
-		key: st.Table + "\x00" + strings.Join(st.Columns, "\x00"), table: st.Table,
-		chunks: make(chan []byte, pgQueue), done: make(chan struct{}), free: make(chan []byte, pgQueue+1),
-		buf: make([]byte, 0, pgChunk+pgChunk/4),
-	}
-	first := !l.loaded[st.Table]
-	l.loaded[st.Table] = true
-	freeze, refs, err := l.tableKind(ctx, table)
-	if err != nil {
-		return nil, err
-	}
-	freeze = freeze && first && l.mode != Append
-	if refs {
-		// Rows that foreign keys check go after the rows they reference,
-		// which the jobs before may still be loading.
-		if err := l.finishAll(); err != nil {
-			return nil, err
-		}
-	}
-	select {
-	case l.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	j.copySQL = "COPY " + table + columnList(st.Columns) + " FROM STDIN"
-	if freeze {
-		j.copySQL += " WITH (FREEZE)"
-	}
-	conn := l.conn
-	if l.mode != Append {
-		var err error
-		if conn, err = l.jobConn(ctx); err != nil {
-			<-l.slots
-			return nil, err
-		}
-	}
-	l.mu.Lock()
-	l.jobs = append(l.jobs, j)
-	l.mu.Unlock()
-	l.cur = j
-	go l.runJob(j, conn, freeze, table)
-	return j, nil
-}
-
-// tableKind reports whether a table may be truncated and loaded with
-// FREEZE (not a partitioned table, nor one that a foreign key references),
-// and whether it has foreign keys of its own.
-func (l *pgLoad) tableKind(ctx context.Context, table string) (freeze, refs bool, err error) {
-	err = l.conn.QueryRow(ctx, `SELECT c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid),
-		EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = c.oid AND contype = 'f')
-		FROM pg_class c WHERE c.oid = $1::regclass`, table).Scan(&freeze, &refs)
-	if err != nil {
-		return false, false, l.wrap(err, "table "+table)
-	}
-	return freeze, refs, nil
-}
-
-// jobConn returns an idle job connection, or a new one, with the session
-// settings of the dump so far.
-func (l *pgLoad) jobConn(ctx context.Context) (*pgx.Conn, error) {
-	l.mu.Lock()
-	var c *pgx.Conn
-	if n := len(l.idle); n > 0 {
-		c, l.idle = l.idle[n-1], l.idle[:n-1]
-	}
-	l.mu.Unlock()
-	if c == nil {
-		var err error
-		if c, err = l.s.connect(ctx, l.cfg); err != nil {
-			return nil, err
-		}
-		l.mu.Lock()
-		l.all = append(l.all, c)
-		l.mu.Unlock()
-	}
-	if _, err := c.PgConn().Exec(ctx, strings.Join(l.session, ";")).ReadAll(); err != nil {
-		return nil, l.wrap(err, "session settings")
-	}
-	return c, nil
-}
-
-// runJob runs the COPY of j on conn, reading the chunks the parser sends.
-func (l *pgLoad) runJob(j *pgJob, conn *pgx.Conn, freeze bool, table string) {
-	defer func() { <-l.slots }()
-	err := func() error {
-		ctx := l.ctx
-		if j.ddl != "" {
-			_, err := conn.PgConn().Exec(ctx, j.ddl).ReadAll()
-			return err
-		}
-		own := conn != l.conn
-		if own {
-			pre := "BEGIN"
-			if freeze {
-				pre += "; TRUNCATE " + table
-			}
-			if _, err := conn.PgConn().Exec(ctx, pre).ReadAll(); err != nil {
-				return err
-			}
-		}
-		tag, err := conn.PgConn().CopyFrom(ctx, &chunkReader{j: j}, j.copySQL)
-		if err == nil && tag.RowsAffected() != j.rows {
-			err = fmt.Errorf("the server loaded %d rows, %d were sent", tag.RowsAffected(), j.rows)
-		}
-		if own {
-			end := "COMMIT"
-			if err != nil {
-				end = "ROLLBACK"
-			}
-			if _, eerr := conn.PgConn().Exec(context.WithoutCancel(ctx), end).ReadAll(); err == nil {
-				err = eerr
-			}
-		}
-		return err
-	}()
-	if conn != l.conn {
-		l.mu.Lock()
-		if err == nil {
-			l.idle = append(l.idle, conn)
-		}
-		l.mu.Unlock()
-	}
-	if err != nil {
-		j.err = l.s.redact(err, l.cfg.Password)
-	}
-	close(j.done)
-}
-
-// chunkReader reads the chunks of a job, until the parser closes them.
-type chunkReader struct {
-	j   *pgJob
-	cur []byte
-	buf []byte
-}
-
-func (r *chunkReader) Read(p []byte) (int, error) {
-	for len(r.cur) == 0 {
-		if r.buf != nil {
-			select {
-			case r.j.free <- r.buf:
-			default:
-			}
-			r.buf = nil
-		}
-		b, ok := <-r.j.chunks
-		if !ok {
-			return 0, io.EOF
-		}
-		r.cur, r.buf = b, b
-	}
-	n := copy(p, r.cur)
-	r.cur = r.cur[n:]
-	return n, nil
-}
-
-// finishCur ends the rows of the current job; the job goes on loading them.
-func (l *pgLoad) finishCur() error {
-	j := l.cur
-	if j == nil {
-		return nil
-	}
-	l.cur = nil
-	var err error
-	if len(j.buf) > 0 {
-		err = j.send()
-	}
-	close(j.chunks)
-	return err
-}
-
-// finishAll ends the current job and waits for every job.
-func (l *pgLoad) finishAll() error {
-	err := l.finishCur()
-	l.mu.Lock()
-	jobs := l.jobs
-	l.jobs = nil
-	l.mu.Unlock()
-	for _, j := range jobs {
-		<-j.done
-		if j.err != nil && err == nil {
-			err = j.stmtErr()
-		}
-	}
-	return err
-}
-
 // insertSQL inserts the remaining rows of st with SQL, one statement a row.
 func (l *pgLoad) insertSQL(ctx context.Context, st *sqlparse.Statement) error {
 	if err := l.finishAll(); err != nil {
@@ -627,6 +383,9 @@ func (l *pgLoad) insertSQL(ctx context.Context, st *sqlparse.Statement) error {
 // insertRow inserts one row with SQL: values as literals, expressions as
 // written (with the schemas mapped).
 func (l *pgLoad) insertRow(ctx context.Context, st *sqlparse.Statement, row []sqlparse.Value) error {
+	l.mu.Lock()
+	l.inserted = true
+	l.mu.Unlock()
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + l.qualified(st.Table) + columnList(st.Columns) + " VALUES (")
 	for i, v := range row {
@@ -733,6 +492,9 @@ func (l *pgLoad) swap(ctx context.Context) error {
 		l.execSQL(context.WithoutCancel(ctx), "ROLLBACK")
 		return l.wrap(err, "swap")
 	}
+	l.mu.Lock()
+	l.swapped = slices.Clone(l.stages)
+	l.mu.Unlock()
 	l.stages = nil // nothing staged to drop any more
 	for _, s := range old {
 		// A failure here leaves the old schema to the next run, which
@@ -800,53 +562,4 @@ func isIndexBuild(st *sqlparse.Statement, upper string, text []byte) bool {
 	return bytes.Contains(t, []byte(" ADD CONSTRAINT ")) && !bytes.Contains(t, []byte("FOREIGN KEY")) &&
 		(bytes.Contains(t, []byte(" PRIMARY KEY")) || bytes.Contains(t, []byte(" UNIQUE"))) &&
 		bytes.Count(t, []byte(" ADD ")) == 1
-}
-
-// indexJob builds an index on a connection of its own, alongside the other
-// index builds: after the rows loaded before it, before any other
-// statement.
-func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []byte) error {
-	if err := l.finishRows(); err != nil {
-		return err
-	}
-	select {
-	case l.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	conn, err := l.jobConn(ctx)
-	if err != nil {
-		<-l.slots
-		return err
-	}
-	j := &pgJob{table: st.Table, done: make(chan struct{}), ddl: string(l.rw.rewrite(text)),
-		pos: []jobStmt{{first: 1, line: st.Line, offset: st.Offset, num: st.Num}}}
-	l.mu.Lock()
-	l.jobs = append(l.jobs, j)
-	l.mu.Unlock()
-	go l.runJob(j, conn, false, "")
-	return nil
-}
-
-// finishRows ends the current job and waits for the jobs loading rows.
-func (l *pgLoad) finishRows() error {
-	err := l.finishCur()
-	l.mu.Lock()
-	var rows, rest []*pgJob
-	for _, j := range l.jobs {
-		if j.ddl == "" {
-			rows = append(rows, j)
-		} else {
-			rest = append(rest, j)
-		}
-	}
-	l.jobs = rest
-	l.mu.Unlock()
-	for _, j := range rows {
-		<-j.done
-		if j.err != nil && err == nil {
-			err = j.stmtErr()
-		}
-	}
-	return err
 }
