@@ -3,6 +3,8 @@ package sink_test
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -99,6 +101,8 @@ func TestPostgres(t *testing.T) {
 	t.Run("Roles", func(t *testing.T) { testPGRoles(t, srv) })
 	t.Run("MatView", func(t *testing.T) { testPGMatView(t, srv) })
 	t.Run("Secrets", func(t *testing.T) { testPGSecrets(t, srv) })
+	t.Run("Streams", func(t *testing.T) { testPGStreams(t, srv) })
+	t.Run("Summary", func(t *testing.T) { testPGSummary(t, srv) })
 }
 
 func testPGConformance(t *testing.T, srv *testdb.Server, mode sink.Mode) {
@@ -562,6 +566,95 @@ func testPGMatView(t *testing.T, srv *testdb.Server) {
 		conn.Close(ctx)
 		if err != nil || got != n || joined != n {
 			t.Errorf("matview %d, view %d rows (%v), want %d", got, joined, err, n)
+		}
+	}
+}
+
+// insertsDump writes a dump of table a, n rows in INSERTs of 100 rows each,
+// one a line; the row numbered bad (from 1; 0 for none) holds a value that
+// is not an integer. It returns the file and the line of that row's INSERT.
+func insertsDump(t *testing.T, n, bad int) (string, int64) {
+	var b strings.Builder
+	b.WriteString("SET standard_conforming_strings = on;\nCREATE TABLE public.a (id integer NOT NULL, n integer, v text);\n")
+	line, badLine := int64(2), int64(0)
+	for i := 1; i <= n; i++ {
+		if i%100 == 1 {
+			b.WriteString("INSERT INTO public.a VALUES ")
+			line++
+		} else {
+			b.WriteByte(',')
+		}
+		num := fmt.Sprint(i)
+		if i == bad {
+			num, badLine = "'x'", line
+		}
+		fmt.Fprintf(&b, "(%d, %s, '%s')", i, num, strings.Repeat("v", 40))
+		if i%100 == 0 || i == n {
+			b.WriteString(";\n")
+		}
+	}
+	b.WriteString("ALTER TABLE ONLY public.a ADD CONSTRAINT a_pkey PRIMARY KEY (id);\n")
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("inserts-%d-%d.sql", n, bad))
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, badLine
+}
+
+// testPGStreams loads a table big enough for its rows to go to several
+// COPY streams at once, then a copy of it with a bad row near its end: the
+// error names the INSERT that held the row, whichever stream sent it, and
+// the table stays as the first load left it.
+func testPGStreams(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "streams")
+	const n = 200_000
+	s := &sink.Postgres{DSN: srv.DSN("postgres"), Jobs: 3}
+	good, _ := insertsDump(t, n, 0)
+	rep, err := pgLoad(ctx, s, "streams", good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d rows; COPY streams at once: %d", rep.Rows, rep.Files[0].Load.Jobs)
+	want := pgTables(t, srv, "streams")
+	if got := want["r public.a"]; !strings.HasPrefix(got, fmt.Sprint(n, " ")) {
+		t.Fatalf("public.a: %s, want %d rows", got, n)
+	}
+	bad, line := insertsDump(t, n, n-150)
+	_, err = pgLoad(ctx, s, "streams", bad)
+	var se *importer.Error
+	if !errors.As(err, &se) || se.Line != line || se.Table != "public.a" || !strings.Contains(err.Error(), "integer") {
+		t.Fatalf("error %v, want an importer.Error at line %d, table public.a, naming the type", err, line)
+	}
+	t.Logf("bad row: %v", err)
+	sameTables(t, want, pgTables(t, srv, "streams"))
+}
+
+// testPGSummary checks what a load says of itself in the report.
+func testPGSummary(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "summary")
+	tail := "CREATE INDEX a_v ON public.a USING btree (v);\nINSERT INTO public.b VALUES (1000, upper('sql'));\n"
+	for _, mode := range []sink.Mode{sink.Replace, sink.Recreate} {
+		rep, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: mode, Jobs: 2}, "summary", genDump(t, "sum", 100, tail))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rep.Files[0].Load
+		want := importer.LoadSummary{Sink: "postgres", Target: "summary", Mode: mode.String(), BulkPath: "COPY, INSERT",
+			Deferred: []string{"a_pkey on public.a", "b_pkey on public.b", "a_v on public.a"}}
+		if mode == sink.Replace {
+			want.Swapped = []string{"public"}
+		}
+		if got.Jobs < 1 || got.Jobs > 2 {
+			t.Errorf("%v: Jobs %d, want 1 or 2", mode, got.Jobs)
+		}
+		got.Jobs = 0
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%v: summary\n%+v, want\n%+v", mode, got, want)
+		}
+		if b, err := json.Marshal(got); err != nil || strings.Contains(string(b), "postgres:") {
+			t.Errorf("%v: JSON %s (%v)", mode, b, err)
 		}
 	}
 }
