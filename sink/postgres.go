@@ -86,6 +86,40 @@ type Postgres struct {
 	// RequireRoles makes statements about roles that do not exist fail
 	// the load instead of being skipped.
 	RequireRoles bool
+	// Schemas maps a schema the dump names to the schema of the target it
+	// is loaded into ({"public": "staging_copy"} loads the dump's public
+	// schema as staging_copy and leaves the target's public alone); a
+	// schema not in the map keeps its name. The statements run with the
+	// names rewritten as for the staging schemas (see the README); a
+	// schema that a function body names, as written, is not mapped.
+	Schemas map[string]string
+}
+
+// liveName returns the schema of the target that the dump's schema name
+// is loaded into.
+func (s *Postgres) liveName(name string) string {
+	if to, ok := s.Schemas[name]; ok {
+		return to
+	}
+	return name
+}
+
+// checkSchemas refuses a Schemas map that would load two schemas into one
+// or use the names of the staging schemas.
+func (s *Postgres) checkSchemas() error {
+	seen := map[string]string{}
+	for from, to := range s.Schemas {
+		switch {
+		case from == "" || to == "":
+			return fmt.Errorf("sink: Postgres.Schemas maps %q to %q: empty schema name", from, to)
+		case strings.HasPrefix(to, "dumpline_"):
+			return fmt.Errorf("sink: Postgres.Schemas maps %q to %q: names beginning with dumpline_ are the sink's own", from, to)
+		case seen[to] != "":
+			return fmt.Errorf("sink: Postgres.Schemas maps both %q and %q to %q", seen[to], from, to)
+		}
+		seen[to] = from
+	}
+	return nil
 }
 
 var _ importer.Sink = (*Postgres)(nil)
@@ -222,6 +256,9 @@ func (s *Postgres) Begin(ctx context.Context, t importer.Target) (importer.Load,
 	if s.DSN == "" {
 		return nil, errors.New("sink: Postgres.DSN is empty")
 	}
+	if err := s.checkSchemas(); err != nil {
+		return nil, err
+	}
 	cfg, err := s.config(t)
 	if err != nil {
 		return nil, err
@@ -266,11 +303,21 @@ func (l *pgLoad) start(ctx context.Context, id int32) error {
 		}
 		l.session = append(l.session, "SET search_path = "+quoteIdent(l.rw.schemas["public"]))
 	case Recreate:
-		if err := l.execSQL(ctx, `DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public`); err != nil {
-			return l.wrap(err, "recreate schema public")
+		live := quoteIdent(l.s.liveName("public"))
+		if err := l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+live+" CASCADE; CREATE SCHEMA "+live); err != nil {
+			return l.wrap(err, "recreate schema "+live)
 		}
-		l.rw.schemas["public"] = "public"
+		l.rw.schemas["public"] = l.s.liveName("public")
+		if l.rw.schemas["public"] != "public" {
+			l.session = append(l.session, "SET search_path = "+live)
+		}
 	case Append:
+		for from, to := range l.s.Schemas {
+			l.rw.schemas[from] = to
+		}
+		if to, ok := l.s.Schemas["public"]; ok {
+			l.session = append(l.session, "SET search_path = "+quoteIdent(to))
+		}
 		if err := l.execSQL(ctx, "BEGIN"); err != nil {
 			return l.wrap(err, "begin")
 		}

@@ -24,7 +24,7 @@ type pgLoad struct {
 	mode   Mode
 	runID  string
 	rw     *pgRewriter
-	stages []string // live names of the staged schemas, in order
+	stages []pgStaged // the staged schemas, in order
 	inTx   bool
 	done   bool
 
@@ -86,14 +86,23 @@ func (l *pgLoad) wrap(err error, what string) error {
 	return l.s.redact(fmt.Errorf("sink: postgres %s: %w", what, err), l.cfg.Password)
 }
 
+// pgStaged is a staging schema and the live name it takes at the swap.
+type pgStaged struct{ live, stage string }
+
 // stageSchema creates the staging schema of the dump's schema name.
 func (l *pgLoad) stageSchema(ctx context.Context, name string) error {
+	live := l.s.liveName(name)
+	for _, st := range l.stages {
+		if st.live == live {
+			return fmt.Errorf("sink: postgres: schemas %s and another of the dump both load into schema %s", name, live)
+		}
+	}
 	stage := fmt.Sprintf("dumpline_stage_%s_%d", l.runID, len(l.stages)+1)
 	if err := l.execSQL(ctx, "CREATE SCHEMA "+quoteIdent(stage)); err != nil {
 		return l.wrap(err, "create staging schema for "+name)
 	}
 	l.rw.schemas[name] = stage
-	l.stages = append(l.stages, name)
+	l.stages = append(l.stages, pgStaged{live: live, stage: stage})
 	return nil
 }
 
@@ -208,12 +217,13 @@ func (l *pgLoad) createSchema(ctx context.Context, st *sqlparse.Statement, text 
 		}
 		return l.stageSchema(ctx, name)
 	case Recreate:
-		if err := l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(name)+" CASCADE"); err != nil {
+		live := l.s.liveName(name)
+		if err := l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(live)+" CASCADE"); err != nil {
 			return err
 		}
-		l.rw.schemas[name] = name
+		l.rw.schemas[name] = live
 	}
-	return l.execSQL(ctx, string(text))
+	return l.execSQL(ctx, string(l.rw.rewrite(text)))
 }
 
 var roleTarget = regexp.MustCompile(`(?is)\b(?:OWNER\s+TO|TO|FROM)\s+((?:"[^"]*"|[a-z_][a-z0-9_$]*)(?:\s*,\s*(?:"[^"]*"|[a-z_][a-z0-9_$]*))*)(?:\s+WITH\s+GRANT\s+OPTION|\s+GRANTED\s+BY\s+\S+|\s+CASCADE|\s+RESTRICT)?\s*$`)
@@ -464,7 +474,8 @@ func (l *pgLoad) swap(ctx context.Context) error {
 	var b strings.Builder
 	b.WriteString("BEGIN;")
 	var old []string
-	for i, name := range l.stages {
+	for i, st := range l.stages {
+		name := st.live
 		var exists bool
 		if err := l.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", name).Scan(&exists); err != nil {
 			return l.wrap(err, "swap")
@@ -485,7 +496,7 @@ func (l *pgLoad) swap(ctx context.Context) error {
 			fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(name), quoteIdent(aside))
 			old = append(old, aside)
 		}
-		fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(l.rw.schemas[name]), quoteIdent(name))
+		fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(st.stage), quoteIdent(name))
 	}
 	b.WriteString("COMMIT")
 	if err := l.execSQL(ctx, b.String()); err != nil {
@@ -493,7 +504,9 @@ func (l *pgLoad) swap(ctx context.Context) error {
 		return l.wrap(err, "swap")
 	}
 	l.mu.Lock()
-	l.swapped = slices.Clone(l.stages)
+	for _, st := range l.stages {
+		l.swapped = append(l.swapped, st.live)
+	}
 	l.mu.Unlock()
 	l.stages = nil // nothing staged to drop any more
 	for _, s := range old {
@@ -524,8 +537,8 @@ func (l *pgLoad) abort() {
 			l.execSQL(ctx, "ROLLBACK")
 		}
 		if l.mode == Replace {
-			for _, name := range l.stages {
-				l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(l.rw.schemas[name])+" CASCADE")
+			for _, st := range l.stages {
+				l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(st.stage)+" CASCADE")
 			}
 		}
 	}

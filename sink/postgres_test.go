@@ -103,6 +103,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("Secrets", func(t *testing.T) { testPGSecrets(t, srv) })
 	t.Run("Streams", func(t *testing.T) { testPGStreams(t, srv) })
 	t.Run("Summary", func(t *testing.T) { testPGSummary(t, srv) })
+	t.Run("Schemas", func(t *testing.T) { testPGSchemas(t, srv) })
 }
 
 func testPGConformance(t *testing.T, srv *testdb.Server, mode sink.Mode) {
@@ -656,5 +657,58 @@ func testPGSummary(t *testing.T, srv *testdb.Server) {
 		if b, err := json.Marshal(got); err != nil || strings.Contains(string(b), "postgres:") {
 			t.Errorf("%v: JSON %s (%v)", mode, b, err)
 		}
+	}
+}
+
+// testPGSchemas loads a dump's public schema into another schema, which a
+// second load replaces, leaving the target's public alone; recreate and
+// append map it too; a map of two schemas onto one is refused.
+func testPGSchemas(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "schemas")
+	if err := srv.LoadFile(ctx, "schemas", genDump(t, "live", 5, "")); err != nil {
+		t.Fatal(err)
+	}
+	live := pgTables(t, srv, "schemas")
+	tail := "CREATE SEQUENCE public.s;\nSELECT pg_catalog.setval('public.s', 42, true);\nCREATE VIEW public.v AS SELECT a.id, b.v FROM public.a JOIN public.b USING (id);\n"
+	for i, mode := range []sink.Mode{sink.Replace, sink.Replace, sink.Recreate} {
+		n := 10 * (i + 1)
+		s := &sink.Postgres{DSN: srv.DSN("postgres"), Mode: mode, Schemas: map[string]string{"public": "copy"}}
+		rep, err := pgLoad(ctx, s, "schemas", genDump(t, fmt.Sprint("copy", i), n, tail))
+		if err != nil {
+			t.Fatalf("%v: %v", mode, err)
+		}
+		got := pgTables(t, srv, "schemas")
+		for k, v := range live {
+			if got[k] != v {
+				t.Errorf("%v: %s: %s, want %s (untouched)", mode, k, got[k], v)
+			}
+		}
+		for _, k := range []string{"r copy.a", "r copy.b", "v copy.v"} {
+			if !strings.HasPrefix(got[k], fmt.Sprint(n, " ")) {
+				t.Errorf("%v: %s: %q, want %d rows", mode, k, got[k], n)
+			}
+		}
+		if got["S copy.s"] != "42 true" {
+			t.Errorf("%v: sequence copy.s at %q, want 42 true", mode, got["S copy.s"])
+		}
+		if mode == sink.Replace && fmt.Sprint(rep.Files[0].Load.Swapped) != "[copy]" {
+			t.Errorf("swapped %v, want [copy]", rep.Files[0].Load.Swapped)
+		}
+	}
+	data := "COPY public.a (id, v) FROM stdin;\n1000\tappended\n\\.\n"
+	path := filepath.Join(t.TempDir(), "append.sql")
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: sink.Append, Schemas: map[string]string{"public": "copy"}}, "schemas", path); err != nil {
+		t.Fatal(err)
+	}
+	if got := pgTables(t, srv, "schemas"); !strings.HasPrefix(got["r copy.a"], "31 ") || got["r public.a"] != live["r public.a"] {
+		t.Errorf("append: copy.a %q, public.a %q", got["r copy.a"], got["r public.a"])
+	}
+	bad := &sink.Postgres{DSN: srv.DSN("postgres"), Schemas: map[string]string{"public": "x", "other": "x"}}
+	if _, err := pgLoad(ctx, bad, "schemas", path); err == nil || !strings.Contains(err.Error(), `"x"`) {
+		t.Errorf("two schemas onto one: error %v", err)
 	}
 }
