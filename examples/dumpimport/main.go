@@ -31,6 +31,7 @@
 //	-mode replace|append|recreate         load: what a load does to the target (default replace, atomic)
 //	-jobs N                               load: tables loaded at once into mysql: or postgres: (default the cores, at least 2)
 //	-db-password-env VAR                  load: the password of the TARGET database is in $VAR
+//	-schema FROM=TO                       load: postgres: loads the dump's schema FROM as TO (repeatable)
 //
 // For an unattended run (parse and load; see nightly.go and the README's
 // "Running it every night"):
@@ -120,7 +121,7 @@ var commands = map[string]command{
 	"load": {
 		args:    []string{"SOURCE", "TARGET"},
 		what:    "import SOURCE into TARGET",
-		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env", "mode", "jobs", "db-password-env"}, sshFlags...),
+		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env", "mode", "jobs", "db-password-env", "schema"}, sshFlags...),
 		example: "dumpimport load -state state.json testdata/corpus/sqlite/chinook.sql sqlite:/tmp/chinook.db",
 	},
 	"list": {
@@ -203,6 +204,7 @@ type options struct {
 	state          string
 	zipPasswordEnv string
 	identities     multi
+	schemas        multi
 	knownHosts     multi
 	passwordEnv    string
 	tofu           bool
@@ -251,6 +253,8 @@ func defineFlags(flags *flag.FlagSet, name string, o *options) {
 			flags.IntVar(&o.jobs, f, 0, "tables loaded at once into mysql: or postgres:, each on a connection of its own (`N`; default the cores, at least 2)")
 		case "db-password-env":
 			flags.StringVar(&o.dbPasswordEnv, f, "", "environment `variable` holding the password of the TARGET database (mysql:, postgres:)")
+		case "schema":
+			flags.Var(&o.schemas, f, "postgres: load the dump's schema FROM into schema TO (`FROM=TO`, repeatable)")
 		case "extract":
 			flags.BoolVar(&o.extract, f, false, "write the archives' entries instead of the archives")
 		default:
@@ -593,6 +597,16 @@ func openPostgres(arg, rest string, o *options) (importer.Sink, func(), error) {
 		return nil, nil, err
 	}
 	s := &sink.Postgres{DSN: dsn, Mode: mode, Jobs: o.jobs}
+	for _, m := range o.schemas {
+		from, to, ok := strings.Cut(m, "=")
+		if !ok || from == "" || to == "" {
+			return nil, nil, fmt.Errorf("-schema %s: want FROM=TO", m)
+		}
+		if s.Schemas == nil {
+			s.Schemas = map[string]string{}
+		}
+		s.Schemas[from] = to
+	}
 	if o.dbPasswordEnv != "" {
 		pw, ok := os.LookupEnv(o.dbPasswordEnv)
 		if !ok {
