@@ -143,6 +143,11 @@ func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 	if skip, err := l.roleCheck(ctx, text, upper); skip || err != nil {
 		return err
 	}
+	if st.Object == sqlparse.Extension && st.Verb == sqlparse.Create && l.mode == Replace {
+		if err := l.extensionCheck(ctx, st.Name); err != nil {
+			return err
+		}
+	}
 	if st.Object == sqlparse.Schema {
 		switch st.Verb {
 		case sqlparse.Create:
@@ -154,6 +159,34 @@ func (l *pgLoad) Exec(ctx context.Context, st *sqlparse.Statement) error {
 		}
 	}
 	return l.execSQL(ctx, string(l.rw.rewrite(text)))
+}
+
+// extensionCheck fails a replace early when the extension name is
+// installed in a schema that the swap replaces: dropping the old schema
+// would drop it, and the dump's CREATE EXTENSION IF NOT EXISTS does nothing
+// while it exists.
+func (l *pgLoad) extensionCheck(ctx context.Context, name string) error {
+	var schema string
+	err := l.conn.QueryRow(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+		WHERE e.extname = $1`, name).Scan(&schema)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return l.wrap(err, "look up extension "+name)
+	}
+	for _, st := range l.stages {
+		if st.live == schema {
+			return pgExtensionError(schema, name)
+		}
+	}
+	return nil
+}
+
+// pgExtensionError says why a replace refuses a schema holding an
+// extension.
+func pgExtensionError(schema, ext string) error {
+	return fmt.Errorf("sink: postgres replace: schema %s holds extension %s, which the swap would drop with the old schema: install it in another schema, or load in append or recreate mode", schema, ext)
 }
 
 // meta handles psql meta-commands.
@@ -490,7 +523,7 @@ func (l *pgLoad) swap(ctx context.Context) error {
 				return l.wrap(err, "swap")
 			}
 			if ext != "" {
-				return fmt.Errorf("sink: postgres replace: schema %s holds extension %s, which the swap would drop with the old schema: install it in another schema, or load in append or recreate mode", name, ext)
+				return pgExtensionError(name, ext)
 			}
 			aside := fmt.Sprintf("dumpline_old_%s_%d", l.runID, i+1)
 			fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(name), quoteIdent(aside))

@@ -104,6 +104,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("Streams", func(t *testing.T) { testPGStreams(t, srv) })
 	t.Run("Summary", func(t *testing.T) { testPGSummary(t, srv) })
 	t.Run("Schemas", func(t *testing.T) { testPGSchemas(t, srv) })
+	t.Run("Extension", func(t *testing.T) { testPGExtension(t, srv) })
 }
 
 func testPGConformance(t *testing.T, srv *testdb.Server, mode sink.Mode) {
@@ -710,5 +711,45 @@ func testPGSchemas(t *testing.T, srv *testdb.Server) {
 	bad := &sink.Postgres{DSN: srv.DSN("postgres"), Schemas: map[string]string{"public": "x", "other": "x"}}
 	if _, err := pgLoad(ctx, bad, "schemas", path); err == nil || !strings.Contains(err.Error(), `"x"`) {
 		t.Errorf("two schemas onto one: error %v", err)
+	}
+}
+
+// testPGExtension loads a dump that creates an extension in public: the
+// first replace installs it with the staged schema, a second replace is
+// refused at the CREATE EXTENSION (the swap would drop it with the old
+// schema) and leaves the target whole, and recreate loads it again.
+func testPGExtension(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "ext")
+	head := "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;\nCREATE TABLE public.c (k public.citext);\nINSERT INTO public.c VALUES ('Hello');\n"
+	path := genDump(t, "ext", 10, "")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append([]byte(head), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &sink.Postgres{DSN: srv.DSN("postgres")}
+	if _, err := pgLoad(ctx, s, "ext", path); err != nil {
+		t.Fatal(err)
+	}
+	want := pgTables(t, srv, "ext")
+	if _, err := pgLoad(ctx, s, "ext", path); err == nil || !strings.Contains(err.Error(), "extension citext") || !strings.Contains(err.Error(), ":1 ") {
+		t.Errorf("second replace: error %v, want one at line 1 naming the extension", err)
+	}
+	sameTables(t, want, pgTables(t, srv, "ext"))
+	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: sink.Recreate}, "ext", path); err != nil {
+		t.Fatalf("recreate: %v", err)
+	}
+	sameTables(t, want, pgTables(t, srv, "ext"))
+	conn, err := pgx.Connect(ctx, srv.DSN("ext"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM public.c WHERE k = 'HELLO'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("citext comparison: %d rows (%v), want 1", n, err)
 	}
 }
