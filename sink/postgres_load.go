@@ -41,6 +41,8 @@ type pgLoad struct {
 	loaded map[string]bool // tables that received rows (no TRUNCATE again)
 	roles  map[string]bool // roles known to exist or not
 	kinds  map[string]bool // tables where FREEZE is allowed, once asked
+	// connected is the database of the dump's first \connect.
+	connected string
 
 	// What Summary reports; guarded by mu.
 	swapped  []string // the schemas the swap put in place
@@ -189,6 +191,28 @@ func pgExtensionError(schema, ext string) error {
 	return fmt.Errorf("sink: postgres replace: schema %s holds extension %s, which the swap would drop with the old schema: install it in another schema, or load in append or recreate mode", schema, ext)
 }
 
+// connectTarget returns the database that the arguments of psql's \connect
+// name: the first that is not an option, or the dbname of a connection
+// string ("dbname='x'", as pg_dump writes it with -reuse-previous=on).
+func connectTarget(args []string) string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		a = strings.Trim(a, `"`)
+		if i := strings.Index(a, "dbname="); i >= 0 {
+			a = a[i+len("dbname="):]
+			if strings.HasPrefix(a, "'") {
+				a, _, _ = strings.Cut(a[1:], "'")
+			} else {
+				a, _, _ = strings.Cut(a, " ")
+			}
+		}
+		return a
+	}
+	return ""
+}
+
 // meta handles psql meta-commands.
 func (l *pgLoad) meta(st *sqlparse.Statement) error {
 	f := strings.Fields(string(st.Text))
@@ -198,6 +222,11 @@ func (l *pgLoad) meta(st *sqlparse.Statement) error {
 	}
 	switch cmd {
 	case `\connect`, `\c`:
+		db := connectTarget(f[1:])
+		if l.connected != "" && db != l.connected {
+			return fmt.Errorf(`sink: postgres: psql \connect to database %q after %q: the sink loads one file into one database (split a pg_dumpall file per database)`, db, l.connected)
+		}
+		l.connected = db
 		return importer.Skip(`psql \connect (the sink loads into its target database)`)
 	case `\restrict`, `\unrestrict`:
 		return importer.Skip(`psql \restrict (a guard of psql's own)`)

@@ -105,6 +105,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("Summary", func(t *testing.T) { testPGSummary(t, srv) })
 	t.Run("Schemas", func(t *testing.T) { testPGSchemas(t, srv) })
 	t.Run("Extension", func(t *testing.T) { testPGExtension(t, srv) })
+	t.Run("Connect", func(t *testing.T) { testPGConnect(t, srv) })
 }
 
 func testPGConformance(t *testing.T, srv *testdb.Server, mode sink.Mode) {
@@ -752,4 +753,33 @@ func testPGExtension(t *testing.T, srv *testdb.Server) {
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM public.c WHERE k = 'HELLO'").Scan(&n); err != nil || n != 1 {
 		t.Errorf("citext comparison: %d rows (%v), want 1", n, err)
 	}
+}
+
+// testPGConnect loads a file that connects to its database twice (skipped
+// and counted), and refuses one that connects to a second database, as
+// pg_dumpall writes, naming both, with the target whole.
+func testPGConnect(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "conn")
+	dump := func(name, text string) string {
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	one := dump("one.sql", "\\connect shop\nCREATE TABLE public.a (id int);\n\\connect -reuse-previous=on \"dbname='shop'\"\nINSERT INTO public.a VALUES (1);\n")
+	rep, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres")}, "conn", one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.SkippedStatements[`psql \connect (the sink loads into its target database)`]; n != 2 {
+		t.Errorf("skipped %v, want 2 \\connect", rep.SkippedStatements)
+	}
+	want := pgTables(t, srv, "conn")
+	two := dump("two.sql", "\\connect shop\nCREATE TABLE public.b (id int);\n\\connect other\nCREATE TABLE public.c (id int);\n")
+	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres")}, "conn", two); err == nil || !strings.Contains(err.Error(), `"other" after "shop"`) {
+		t.Errorf("a second database: error %v", err)
+	}
+	sameTables(t, want, pgTables(t, srv, "conn"))
 }
