@@ -49,17 +49,24 @@ import (
 // (CASCADE) and loads in its place, with the speed of Replace and no
 // atomicity.
 //
-// Rows go through COPY … FROM STDIN in text format: the rows of COPY blocks
-// and of INSERT statements are encoded as COPY text as they are decoded
-// and streamed, table by table, on up to Jobs connections of their own, in
-// Replace and Recreate mode each table's first COPY in a transaction that
-// truncates it first, with FREEZE (not for partitioned tables and tables
-// that foreign keys reference). A row holding DEFAULT or an expression,
-// and an INSERT with ON CONFLICT, is inserted with SQL instead. Every other
-// statement waits until the rows before it are loaded, so the post-data
-// section (indexes, constraints, triggers, REFRESH MATERIALIZED VIEW) runs
-// after the rows; SET and setval statements do not wait. After each COPY
-// the rows the server counted must equal the rows sent.
+// Rows go through COPY … FROM STDIN in text format: the data lines of COPY
+// blocks as the dump wrote them, and the rows of INSERT statements encoded
+// as COPY text as they are decoded, streamed table by table on up to Jobs
+// connections of their own. In Replace and Recreate mode, where the
+// load's tables are new and empty, the rows of a table go to one COPY,
+// and while they come faster than it takes them and a connection is free,
+// more COPYs of the same table join it, each taking whole chunks of lines
+// (several tables, and one big table, load on several connections at
+// once). With Jobs 1 a table's first COPY runs instead in a transaction
+// that truncates it first, WITH (FREEZE) (not for partitioned tables and
+// tables that foreign keys reference). A row holding DEFAULT or an
+// expression, and an INSERT with ON CONFLICT, is inserted with SQL instead.
+// Index builds (CREATE INDEX, primary keys and unique constraints) wait for
+// the rows and run on the job connections alongside each other; every
+// other statement waits until everything before it is done, so the
+// post-data section (indexes, constraints, triggers, REFRESH MATERIALIZED
+// VIEW) runs after the rows; SET and setval statements do not wait. The
+// rows the server counted over a table's COPYs must equal the rows sent.
 //
 // Statements for roles that do not exist (ALTER … OWNER TO, GRANT, REVOKE,
 // SET ROLE) are skipped and counted ([importer.Skip]), as pg_restore
@@ -79,9 +86,9 @@ type Postgres struct {
 	Password string
 	// Mode is what a load does to the target; the zero value is [Replace].
 	Mode Mode
-	// Jobs is how many tables are loaded at once, each on a connection of
-	// its own (Append mode loads one at a time); zero means the number of
-	// CPUs, at least 2.
+	// Jobs is how many connections load rows or build indexes at once:
+	// several tables, or one table over several COPYs (Append mode loads
+	// on one connection); zero means the number of CPUs, at least 2.
 	Jobs int
 	// RequireRoles makes statements about roles that do not exist fail
 	// the load instead of being skipped.

@@ -169,7 +169,7 @@ func (l *pgLoad) startJob(ctx context.Context, st *sqlparse.Statement) (*pgJob, 
 	}
 	// A table this load created and has not written yet takes several
 	// streams at once, or one that truncates it and copies WITH (FREEZE).
-	j.split = first && l.mode != Append && pgSplit
+	j.split = first && l.mode != Append && l.s.jobs() > 1 && pgSplit
 	j.freeze = freeze && first && l.mode != Append && !j.split
 	if refs {
 		// Rows that foreign keys check go after the rows they reference,
@@ -404,13 +404,27 @@ func (l *pgLoad) finishCur() error {
 }
 
 // finishAll ends the current job and waits for every job.
-func (l *pgLoad) finishAll() error {
+func (l *pgLoad) finishAll() error { return l.finish(false) }
+
+// finishRows ends the current job and waits for the jobs loading rows.
+func (l *pgLoad) finishRows() error { return l.finish(true) }
+
+// finish ends the current job and waits for the jobs loading rows and,
+// unless rowsOnly, the index builds too.
+func (l *pgLoad) finish(rowsOnly bool) error {
 	err := l.finishCur()
 	l.mu.Lock()
-	jobs := l.jobs
-	l.jobs = nil
+	var wait, rest []*pgJob
+	for _, j := range l.jobs {
+		if rowsOnly && j.ddl != "" {
+			rest = append(rest, j)
+		} else {
+			wait = append(wait, j)
+		}
+	}
+	l.jobs = rest
 	l.mu.Unlock()
-	for _, j := range jobs {
+	for _, j := range wait {
 		<-j.done
 		if j.err != nil && err == nil {
 			err = j.stmtErr()
@@ -445,29 +459,6 @@ func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []by
 	l.mu.Unlock()
 	go l.runStream(j, conn, true)
 	return nil
-}
-
-// finishRows ends the current job and waits for the jobs loading rows.
-func (l *pgLoad) finishRows() error {
-	err := l.finishCur()
-	l.mu.Lock()
-	var rows, rest []*pgJob
-	for _, j := range l.jobs {
-		if j.ddl == "" {
-			rows = append(rows, j)
-		} else {
-			rest = append(rest, j)
-		}
-	}
-	l.jobs = rest
-	l.mu.Unlock()
-	for _, j := range rows {
-		<-j.done
-		if j.err != nil && err == nil {
-			err = j.stmtErr()
-		}
-	}
-	return err
 }
 
 var addConstraint = regexp.MustCompile(`(?i)\bADD\s+CONSTRAINT\s+("(?:[^"]|"")+"|[^\s(]+)`)
