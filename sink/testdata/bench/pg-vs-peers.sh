@@ -14,7 +14,9 @@
 # pg_restore has the same md5(string_agg(row::text ORDER BY id)), then runs
 # ROUNDS rounds (default 5) of hyperfine, one run of each command a round,
 # so that the commands alternate, and prints min/median/max seconds of each
-# and the peak RSS of dumpimport (/usr/bin/time -v). Needs root (the
+# and the peak RSS of dumpimport (/usr/bin/time -v). KINDS=copy times the
+# COPY dump and pg_restore only (KINDS=inserts the --inserts dump only);
+# CHECK=0 skips the checksums. Needs root (the
 # cluster runs as the postgres user), PostgreSQL's server binaries,
 # hyperfine and GNU time.
 set -eu
@@ -24,6 +26,7 @@ work=${1:-/work/big/pg-bench}
 rows=${ROWS:-1600000}
 rounds=${ROUNDS:-5}
 jobs=${JOBS:-}
+kinds=${KINDS:-copy inserts}
 bin=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)}
 mkdir -p "$work"
 
@@ -64,6 +67,7 @@ ls -l "$work/copy.sql" "$work/inserts.sql" "$work/custom.dump"
 (cd "$repo" && go build -o "$work/dumpimport" ./examples/dumpimport)
 di="$work/dumpimport load -quiet ${jobs:+-jobs $jobs}"
 
+if [ "${CHECK:-1}" != 0 ]; then
 # Same rows everywhere: one load of each kind, then the tables' checksums.
 sums() {
 	for t in big audit; do
@@ -83,6 +87,7 @@ for db in ref_restore ref_copy ref_inserts; do
 done
 echo "checksums equal: psql -f, pg_restore -j 2, dumpimport (COPY dump), dumpimport (--inserts dump)"
 for db in ref_psql ref_restore ref_copy ref_inserts; do $psql -d postgres -c "DROP DATABASE $db"; done
+fi
 
 # Peak RSS of dumpimport on each dump.
 for f in copy inserts; do
@@ -94,17 +99,29 @@ prep="$psql -d postgres -c 'DROP DATABASE IF EXISTS dst' -c 'CREATE DATABASE dst
 : >"$work/times.csv"
 i=1
 while [ $i -le "$rounds" ]; do
-	hyperfine -r 1 -S none --style basic --prepare "$prep" --export-csv "$work/round.csv" \
-		-n psql-copy "$psql -d dst -f $work/copy.sql" \
-		-n dumpimport-copy "$di $work/copy.sql $dsn/dst" \
-		-n pg_restore-j2 "$bin/pg_restore -j 2 -d dst $work/custom.dump" \
-		-n psql-inserts "$psql -d dst -f $work/inserts.sql" \
-		-n dumpimport-inserts "$di $work/inserts.sql $dsn/dst" >/dev/null
+	set --
+	case " $kinds " in *" copy "*)
+		set -- "$@" -n psql-copy "$psql -d dst -f $work/copy.sql" -n dumpimport-copy "$di $work/copy.sql $dsn/dst" \
+			-n pg_restore-j2 "$bin/pg_restore -j 2 -d dst $work/custom.dump" ;;
+	esac
+	case " $kinds " in *" inserts "*)
+		set -- "$@" -n psql-inserts "$psql -d dst -f $work/inserts.sql" -n dumpimport-inserts "$di $work/inserts.sql $dsn/dst" ;;
+	esac
+	hyperfine -r 1 -S none --style basic --prepare "$prep" --export-csv "$work/round.csv" "$@" >/dev/null
 	tail -n +2 "$work/round.csv" | cut -d, -f1,2 >>"$work/times.csv"
 	i=$((i + 1))
 done
 echo "seconds over $rounds alternating rounds (min median max), $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1), $("$bin/postgres" --version)"
 for n in psql-copy dumpimport-copy pg_restore-j2 psql-inserts dumpimport-inserts; do
+	grep -q "^$n," "$work/times.csv" || continue
 	grep "^$n," "$work/times.csv" | cut -d, -f2 | sort -n | awk -v n="$n" '{ v[NR] = $1 } END { printf "%-20s %.2f %.2f %.2f\n", n, v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[NR] }'
 done
-cat "$work/times.csv"
+# The ratios round by round: the peer's time over dumpimport's.
+awk -F, '{ r[$1] = ++k[$1]; t[$1, r[$1]] = $2 } END {
+	for (i = 1; i <= k["dumpimport-copy"] + 0 || i <= k["dumpimport-inserts"] + 0; i++) {
+		line = "round " i ":"
+		if (t["dumpimport-copy", i] > 0) line = line sprintf(" psql -f / dumpimport (COPY dump) %.2fx, pg_restore -j 2 / dumpimport %.2fx;", t["psql-copy", i] / t["dumpimport-copy", i], t["pg_restore-j2", i] / t["dumpimport-copy", i])
+		if (t["dumpimport-inserts", i] > 0) line = line sprintf(" psql -f / dumpimport (--inserts dump) %.2fx", t["psql-inserts", i] / t["dumpimport-inserts", i])
+		print line
+	}
+}' "$work/times.csv"
