@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -25,9 +24,6 @@ const (
 	pgChunkSize = 256 << 10
 	pgQueue     = 2
 )
-
-// pgSplit is a measuring switch (DUMPLINE_PG_SPLIT=0 turns splitting off).
-var pgSplit = os.Getenv("DUMPLINE_PG_SPLIT") != "0"
 
 // pgJob streams the rows of consecutive statements of one table through
 // one COPY, or several at once (streams), each on a connection of its own;
@@ -169,7 +165,7 @@ func (l *pgLoad) startJob(ctx context.Context, st *sqlparse.Statement) (*pgJob, 
 	}
 	// A table this load created and has not written yet takes several
 	// streams at once, or one that truncates it and copies WITH (FREEZE).
-	j.split = first && l.mode != Append && l.s.jobs() > 1 && pgSplit
+	j.split = first && l.mode != Append && l.s.jobs() > 1
 	j.freeze = freeze && first && l.mode != Append && !j.split
 	if refs {
 		// Rows that foreign keys check go after the rows they reference,
