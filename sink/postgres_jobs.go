@@ -50,11 +50,10 @@ type pgJob struct {
 	counted int64      // rows the server counted, summed over the ended streams
 	err     error
 	errRow  int64 // the job's row (from 1) the server named in err
-	most    int   // the most streams run at once
 }
 
-// pgChunk holds whole lines of COPY text and the job's number (from 1) of
-// its first row.
+// pgChunk holds n whole lines of COPY text, the first of which is the
+// job's row number first (from 1).
 type pgChunk struct {
 	b        []byte
 	first, n int64
@@ -136,7 +135,6 @@ func (l *pgLoad) addStream(ctx context.Context, j *pgJob) error {
 	ok := j.streams > 0 && j.err == nil
 	if ok {
 		j.streams++
-		j.most = max(j.most, j.streams)
 	}
 	j.mu.Unlock()
 	if !ok {
@@ -202,7 +200,7 @@ func (l *pgLoad) startJob(ctx context.Context, st *sqlparse.Statement) (*pgJob, 
 // newJob returns a job of st's table with one stream counted.
 func (l *pgLoad) newJob(st *sqlparse.Statement) *pgJob {
 	ctx, cancel := context.WithCancel(l.ctx)
-	return &pgJob{table: st.Table, ctx: ctx, cancel: cancel, done: make(chan struct{}), streams: 1, most: 1}
+	return &pgJob{table: st.Table, ctx: ctx, cancel: cancel, done: make(chan struct{}), streams: 1}
 }
 
 // tableKind reports whether a table may be truncated and loaded with
