@@ -40,6 +40,7 @@ type pgJob struct {
 	sent       int64     // rows handed to chunks
 	pos        []jobStmt // the statements whose rows the job holds
 	ddl        string    // an index build's statement, instead of rows
+	size       int64     // an index build's table's size in bytes
 
 	ctx    context.Context // cancelled when a stream fails
 	cancel context.CancelFunc
@@ -407,6 +408,9 @@ func (l *pgLoad) finishRows() error { return l.finish(true) }
 // unless rowsOnly, the index builds too.
 func (l *pgLoad) finish(rowsOnly bool) error {
 	err := l.finishCur()
+	if !rowsOnly && err == nil {
+		err = l.startIndexes()
+	}
 	l.mu.Lock()
 	var wait, rest []*pgJob
 	for _, j := range l.jobs {
@@ -427,31 +431,49 @@ func (l *pgLoad) finish(rowsOnly bool) error {
 	return err
 }
 
-// indexJob builds an index on a connection of its own, alongside the other
-// index builds: after the rows loaded before it, before any other
-// statement.
+// indexJob queues an index build, to run after the rows loaded before it
+// and before any other statement, on a connection of its own alongside
+// the other index builds.
 func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []byte) error {
 	if err := l.finishRows(); err != nil {
-		return err
-	}
-	select {
-	case l.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	conn, err := l.jobConn(ctx)
-	if err != nil {
-		<-l.slots
 		return err
 	}
 	j := l.newJob(st)
 	j.pos = []jobStmt{{first: 1, line: st.Line, offset: st.Offset, num: st.Num}}
 	j.ddl = string(l.rw.rewrite(text))
+	if err := l.conn.QueryRow(ctx, "SELECT pg_relation_size($1::regclass)", l.qualified(st.Table)).Scan(&j.size); err != nil {
+		return l.wrap(err, "size of table "+st.Table)
+	}
+	l.pending = append(l.pending, j)
 	l.mu.Lock()
 	l.deferred = append(l.deferred, deferredName(st, text))
-	l.jobs = append(l.jobs, j)
 	l.mu.Unlock()
-	go l.runStream(j, conn, true)
+	return nil
+}
+
+// startIndexes starts the queued index builds, those of the largest tables
+// first (in the dump's order for one table), so that the longest builds do
+// not start last.
+func (l *pgLoad) startIndexes() error {
+	pending := l.pending
+	l.pending = nil
+	sort.SliceStable(pending, func(a, b int) bool { return pending[a].size > pending[b].size })
+	for _, j := range pending {
+		select {
+		case l.slots <- struct{}{}:
+		case <-l.ctx.Done():
+			return l.ctx.Err()
+		}
+		conn, err := l.jobConn(l.ctx)
+		if err != nil {
+			<-l.slots
+			return err
+		}
+		l.mu.Lock()
+		l.jobs = append(l.jobs, j)
+		l.mu.Unlock()
+		go l.runStream(j, conn, true)
+	}
 	return nil
 }
 

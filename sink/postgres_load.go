@@ -32,15 +32,16 @@ type pgLoad struct {
 	cancel  context.CancelFunc
 	session []string // session settings, replayed on every job's connection
 
-	slots  chan struct{} // one per job in flight
-	mu     sync.Mutex
-	idle   []*pgx.Conn // job connections not in use
-	all    []*pgx.Conn
-	jobs   []*pgJob        // started and not yet waited for
-	cur    *pgJob          // the job that rows of the same table go on to
-	loaded map[string]bool // tables that received rows (no TRUNCATE again)
-	roles  map[string]bool // roles known to exist or not
-	kinds  map[string]bool // tables where FREEZE is allowed, once asked
+	slots   chan struct{} // one per job in flight
+	mu      sync.Mutex
+	idle    []*pgx.Conn // job connections not in use
+	all     []*pgx.Conn
+	jobs    []*pgJob        // started and not yet waited for
+	cur     *pgJob          // the job that rows of the same table go on to
+	pending []*pgJob        // index builds not started yet
+	loaded  map[string]bool // tables that received rows (no TRUNCATE again)
+	roles   map[string]bool // roles known to exist or not
+	kinds   map[string]bool // tables where FREEZE is allowed, once asked
 	// connected is the database of the dump's first \connect.
 	connected string
 
@@ -592,6 +593,7 @@ func (l *pgLoad) Abort(ctx context.Context) error {
 
 func (l *pgLoad) abort() {
 	l.cancel()
+	l.pending = nil
 	l.finishAll()
 	ctx := context.Background()
 	if l.conn != nil && !l.conn.IsClosed() {
