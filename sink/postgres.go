@@ -62,7 +62,8 @@ import (
 // tables that foreign keys reference). A row holding DEFAULT or an
 // expression, and an INSERT with ON CONFLICT, is inserted with SQL instead.
 // Index builds (CREATE INDEX, primary keys and unique constraints) wait for
-// the rows and run on the job connections alongside each other; every
+// the rows and run on the job connections alongside each other, those of
+// the largest tables first; every
 // other statement waits until everything before it is done, so the
 // post-data section (indexes, constraints, triggers, REFRESH MATERIALIZED
 // VIEW) runs after the rows; SET and setval statements do not wait. The
