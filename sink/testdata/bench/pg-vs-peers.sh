@@ -13,7 +13,7 @@
 # with go build, checks that every table loaded by dumpimport, psql -f and
 # pg_restore has the same md5(string_agg(row::text ORDER BY id)), then runs
 # ROUNDS rounds (default 5) of hyperfine, one run of each command a round,
-# so that the commands alternate, and prints min/median/max seconds of each
+# each after a new database and a CHECKPOINT, so that the commands alternate, and prints min/median/max seconds of each
 # and the peak RSS of dumpimport (/usr/bin/time -v). KINDS=copy times the
 # COPY dump and pg_restore only (KINDS=inserts the --inserts dump only);
 # CHECK=0 skips the checksums. Needs root (the
@@ -95,7 +95,9 @@ for f in copy inserts; do
 	/usr/bin/time -v $di "$work/$f.sql" "$dsn/dst" 2>&1 | sed -n "s/^.*Maximum resident set size (kbytes): /$f: dumpimport peak RSS (KiB): /p"
 done
 
-prep="$psql -d postgres -c 'DROP DATABASE IF EXISTS dst' -c 'CREATE DATABASE dst'"
+# A checkpoint before each run, so that no run pays for writing out the
+# pages of the one before it.
+prep="$psql -d postgres -c 'DROP DATABASE IF EXISTS dst' -c 'CREATE DATABASE dst' -c CHECKPOINT"
 : >"$work/times.csv"
 i=1
 while [ $i -le "$rounds" ]; do
