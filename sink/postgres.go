@@ -51,17 +51,25 @@ import (
 // (CASCADE) and loads in its place, with the speed of Replace and no
 // atomicity.
 //
-// Rows go through COPY … FROM STDIN in text format: the rows of COPY blocks
-// and of INSERT statements are encoded as COPY text as they are decoded
-// and streamed, table by table, on up to Jobs connections of their own, in
-// Replace and Recreate mode each table's first COPY in a transaction that
-// truncates it first, with FREEZE (not for partitioned tables and tables
-// that foreign keys reference). A row holding DEFAULT or an expression,
-// and an INSERT with ON CONFLICT, is inserted with SQL instead. Every other
-// statement waits until the rows before it are loaded, so the post-data
-// section (indexes, constraints, triggers, REFRESH MATERIALIZED VIEW) runs
-// after the rows; SET and setval statements do not wait. After each COPY
-// the rows the server counted must equal the rows sent.
+// Rows go through COPY … FROM STDIN in text format: the data lines of COPY
+// blocks as the dump wrote them, and the rows of INSERT statements encoded
+// as COPY text as they are decoded, streamed table by table on up to Jobs
+// connections of their own. In Replace and Recreate mode, where the
+// load's tables are new and empty, the rows of a table go to one COPY,
+// and while they come faster than it takes them and a connection is free,
+// more COPYs of the same table join it, each taking whole chunks of lines
+// (several tables, and one big table, load on several connections at
+// once). With Jobs 1 a table's first COPY runs instead in a transaction
+// that truncates it first, WITH (FREEZE) (not for partitioned tables and
+// tables that foreign keys reference). A row holding DEFAULT or an
+// expression, and an INSERT with ON CONFLICT, is inserted with SQL instead.
+// Index builds (CREATE INDEX, primary keys and unique constraints) wait for
+// the rows and run on the job connections alongside each other, those of
+// the largest tables first; every
+// other statement waits until everything before it is done, so the
+// post-data section (indexes, constraints, triggers, REFRESH MATERIALIZED
+// VIEW) runs after the rows; SET and setval statements do not wait. The
+// rows the server counted over a table's COPYs must equal the rows sent.
 //
 // Statements for roles that do not exist (ALTER … OWNER TO, GRANT, REVOKE,
 // SET ROLE) are skipped and counted ([importer.Skip]), as pg_restore
@@ -81,9 +89,9 @@ type Postgres struct {
 	Password string
 	// Mode is what a load does to the target; the zero value is [Replace].
 	Mode Mode
-	// Jobs is how many tables are loaded at once, each on a connection of
-	// its own (Append mode loads one at a time); zero means the number of
-	// CPUs, at least 2.
+	// Jobs is how many connections load rows or build indexes at once:
+	// several tables, or one table over several COPYs (Append mode loads
+	// on one connection); zero means the number of CPUs, at least 2.
 	Jobs int
 	// RequireRoles makes statements about roles that do not exist fail
 	// the load instead of being skipped.
@@ -91,6 +99,40 @@ type Postgres struct {
 	// Translation is how dumps of another dialect are translated; the zero
 	// value has the default policies.
 	Translation Translation
+	// Schemas maps a schema the dump names to the schema of the target it
+	// is loaded into ({"public": "staging_copy"} loads the dump's public
+	// schema as staging_copy and leaves the target's public alone); a
+	// schema not in the map keeps its name. The statements run with the
+	// names rewritten as for the staging schemas (see the README); a
+	// schema that a function body names, as written, is not mapped.
+	Schemas map[string]string
+}
+
+// liveName returns the schema of the target that the dump's schema name
+// is loaded into.
+func (s *Postgres) liveName(name string) string {
+	if to, ok := s.Schemas[name]; ok {
+		return to
+	}
+	return name
+}
+
+// checkSchemas refuses a Schemas map that would load two schemas into one
+// or use the names of the staging schemas.
+func (s *Postgres) checkSchemas() error {
+	seen := map[string]string{}
+	for from, to := range s.Schemas {
+		switch {
+		case from == "" || to == "":
+			return fmt.Errorf("sink: Postgres.Schemas maps %q to %q: empty schema name", from, to)
+		case strings.HasPrefix(to, "dumpline_"):
+			return fmt.Errorf("sink: Postgres.Schemas maps %q to %q: names beginning with dumpline_ are the sink's own", from, to)
+		case seen[to] != "":
+			return fmt.Errorf("sink: Postgres.Schemas maps both %q and %q to %q", seen[to], from, to)
+		}
+		seen[to] = from
+	}
+	return nil
 }
 
 var _ importer.Sink = (*Postgres)(nil)
@@ -227,6 +269,9 @@ func (s *Postgres) Begin(ctx context.Context, t importer.Target) (importer.Load,
 	if s.DSN == "" {
 		return nil, errors.New("sink: Postgres.DSN is empty")
 	}
+	if err := s.checkSchemas(); err != nil {
+		return nil, err
+	}
 	cfg, err := s.config(t)
 	if err != nil {
 		return nil, err
@@ -271,11 +316,21 @@ func (l *pgLoad) start(ctx context.Context, id int32) error {
 		}
 		l.session = append(l.session, "SET search_path = "+quoteIdent(l.rw.schemas["public"]))
 	case Recreate:
-		if err := l.execSQL(ctx, `DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public`); err != nil {
-			return l.wrap(err, "recreate schema public")
+		live := quoteIdent(l.s.liveName("public"))
+		if err := l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+live+" CASCADE; CREATE SCHEMA "+live); err != nil {
+			return l.wrap(err, "recreate schema "+live)
 		}
-		l.rw.schemas["public"] = "public"
+		l.rw.schemas["public"] = l.s.liveName("public")
+		if l.rw.schemas["public"] != "public" {
+			l.session = append(l.session, "SET search_path = "+live)
+		}
 	case Append:
+		for from, to := range l.s.Schemas {
+			l.rw.schemas[from] = to
+		}
+		if to, ok := l.s.Schemas["public"]; ok {
+			l.session = append(l.session, "SET search_path = "+quoteIdent(to))
+		}
 		if err := l.execSQL(ctx, "BEGIN"); err != nil {
 			return l.wrap(err, "begin")
 		}

@@ -18,7 +18,9 @@ import (
 // quarter of that in the second, 1.6 million by default), dumps it with
 // pg_dump as COPY and as --inserts --rows-per-insert=100, and loads each
 // dump with psql -f and with the sink (replace) into the same server,
-// reporting the seconds of each and the ratio. Run it alone:
+// reporting the seconds of each and the ratio; the sink runs inside the
+// test binary (testdata/bench/pg-vs-peers.sh times whole processes, and
+// pg_restore -j 2). Run it alone:
 //
 //	CI=true go test ./sink -run '^$' -bench PostgresVsPsql -benchtime 1x
 func BenchmarkPostgresVsPsql(b *testing.B) {

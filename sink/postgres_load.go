@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,13 +18,6 @@ import (
 	"github.com/dumpline/importer/sqlparse"
 )
 
-// pgChunk is the size of the buffers that rows are encoded into; each
-// table in flight holds at most pgQueue of them plus the one being filled.
-const (
-	pgChunk = 256 << 10
-	pgQueue = 2
-)
-
 type pgLoad struct {
 	s      *Postgres
 	cfg    *pgx.ConnConfig
@@ -33,7 +25,7 @@ type pgLoad struct {
 	mode   Mode
 	runID  string
 	rw     *pgRewriter
-	stages []string // live names of the staged schemas, in order
+	stages []pgStaged // the staged schemas, in order
 	inTx   bool
 	done   bool
 
@@ -41,38 +33,48 @@ type pgLoad struct {
 	cancel  context.CancelFunc
 	session []string // session settings, replayed on every job's connection
 
-	slots  chan struct{} // one per job in flight
-	mu     sync.Mutex
-	idle   []*pgx.Conn // job connections not in use
-	all    []*pgx.Conn
-	jobs   []*pgJob        // started and not yet waited for
-	cur    *pgJob          // the job that rows of the same table go on to
-	loaded map[string]bool // tables that received rows (no TRUNCATE again)
-	roles  map[string]bool // roles known to exist or not
-	kinds  map[string]bool // tables where FREEZE is allowed, once asked
-	my     *pgMySQL        // of a MySQL dump (postgres_mysql.go)
-	lite   *sqliteToPg     // of SQLite dumps (postgres_fromsqlite.go)
+	slots   chan struct{} // one per job in flight
+	mu      sync.Mutex
+	idle    []*pgx.Conn // job connections not in use
+	all     []*pgx.Conn
+	jobs    []*pgJob        // started and not yet waited for
+	cur     *pgJob          // the job that rows of the same table go on to
+	pending []*pgJob        // index builds not started yet
+	loaded  map[string]bool // tables that received rows (no TRUNCATE again)
+	roles   map[string]bool // roles known to exist or not
+	kinds   map[string]bool // tables where FREEZE is allowed, once asked
+	my      *pgMySQL        // of a MySQL dump (postgres_mysql.go)
+	lite    *sqliteToPg     // of SQLite dumps (postgres_fromsqlite.go)
+	// connected is the database of the dump's first \connect.
+	connected string
+
+	// What Summary reports; guarded by mu.
+	swapped  []string // the schemas the swap put in place
+	deferred []string // the index builds run after the rows
+	inserted bool     // rows went in with SQL INSERTs
+	copying  int      // COPY streams running
+	most     int      // the most COPY streams run at once
 }
 
-// pgJob streams the rows of consecutive statements of one table through
-// one COPY.
-type pgJob struct {
-	key, table string // table as the dump names it
-	copySQL    string
-	chunks     chan []byte
-	done       chan struct{}
-	buf        []byte
-	rows       int64     // rows sent
-	pos        []jobStmt // the statements whose rows the job holds
-	err        error     // set before done is closed
-	free       chan []byte
-	ddl        string // an index build's statement, instead of rows
-}
+var _ importer.SummaryLoad = (*pgLoad)(nil)
 
-// jobStmt is a statement whose rows start at row first of a job.
-type jobStmt struct {
-	first             int64
-	line, offset, num int64
+// Summary implements importer.SummaryLoad.
+func (l *pgLoad) Summary() importer.LoadSummary {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	sum := importer.LoadSummary{
+		Sink:     "postgres",
+		Target:   l.cfg.Database,
+		Mode:     l.mode.String(),
+		BulkPath: "COPY",
+		Swapped:  slices.Clone(l.swapped),
+		Deferred: slices.Clone(l.deferred),
+		Jobs:     l.most,
+	}
+	if l.inserted {
+		sum.BulkPath = "COPY, INSERT"
+	}
+	return sum
 }
 
 // execSQL runs sql with the simple protocol (several statements allowed).
@@ -90,14 +92,23 @@ func (l *pgLoad) wrap(err error, what string) error {
 	return l.s.redact(fmt.Errorf("sink: postgres %s: %w", what, err), l.cfg.Password)
 }
 
+// pgStaged is a staging schema and the live name it takes at the swap.
+type pgStaged struct{ live, stage string }
+
 // stageSchema creates the staging schema of the dump's schema name.
 func (l *pgLoad) stageSchema(ctx context.Context, name string) error {
+	live := l.s.liveName(name)
+	for _, st := range l.stages {
+		if st.live == live {
+			return fmt.Errorf("sink: postgres: schemas %s and another of the dump both load into schema %s", name, live)
+		}
+	}
 	stage := fmt.Sprintf("dumpline_stage_%s_%d", l.runID, len(l.stages)+1)
 	if err := l.execSQL(ctx, "CREATE SCHEMA "+quoteIdent(stage)); err != nil {
 		return l.wrap(err, "create staging schema for "+name)
 	}
 	l.rw.schemas[name] = stage
-	l.stages = append(l.stages, name)
+	l.stages = append(l.stages, pgStaged{live: live, stage: stage})
 	return nil
 }
 
@@ -170,6 +181,11 @@ func (l *pgLoad) exec(ctx context.Context, st *sqlparse.Statement) error {
 	if skip, err := l.roleCheck(ctx, text, upper); skip || err != nil {
 		return err
 	}
+	if st.Object == sqlparse.Extension && st.Verb == sqlparse.Create && l.mode == Replace {
+		if err := l.extensionCheck(ctx, st.Name); err != nil {
+			return err
+		}
+	}
 	if st.Object == sqlparse.Schema {
 		switch st.Verb {
 		case sqlparse.Create:
@@ -183,6 +199,56 @@ func (l *pgLoad) exec(ctx context.Context, st *sqlparse.Statement) error {
 	return l.execSQL(ctx, string(l.rw.rewrite(text)))
 }
 
+// extensionCheck fails a replace early when the extension name is
+// installed in a schema that the swap replaces: dropping the old schema
+// would drop it, and the dump's CREATE EXTENSION IF NOT EXISTS does nothing
+// while it exists.
+func (l *pgLoad) extensionCheck(ctx context.Context, name string) error {
+	var schema string
+	err := l.conn.QueryRow(ctx, `SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+		WHERE e.extname = $1`, name).Scan(&schema)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return l.wrap(err, "look up extension "+name)
+	}
+	for _, st := range l.stages {
+		if st.live == schema {
+			return pgExtensionError(schema, name)
+		}
+	}
+	return nil
+}
+
+// pgExtensionError says why a replace refuses a schema holding an
+// extension.
+func pgExtensionError(schema, ext string) error {
+	return fmt.Errorf("sink: postgres replace: schema %s holds extension %s, which the swap would drop with the old schema: install it in another schema, or load in append or recreate mode", schema, ext)
+}
+
+// connectTarget returns the database that the arguments of psql's \connect
+// name: the first that is not an option, or the dbname of a connection
+// string ("dbname='x'", as pg_dump writes it with -reuse-previous=on).
+func connectTarget(args []string) string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		a = strings.Trim(a, `"`)
+		if i := strings.Index(a, "dbname="); i >= 0 {
+			a = a[i+len("dbname="):]
+			if strings.HasPrefix(a, "'") {
+				a, _, _ = strings.Cut(a[1:], "'")
+			} else {
+				a, _, _ = strings.Cut(a, " ")
+			}
+		}
+		return a
+	}
+	return ""
+}
+
 // meta handles psql meta-commands.
 func (l *pgLoad) meta(st *sqlparse.Statement) error {
 	f := strings.Fields(string(st.Text))
@@ -192,6 +258,11 @@ func (l *pgLoad) meta(st *sqlparse.Statement) error {
 	}
 	switch cmd {
 	case `\connect`, `\c`:
+		db := connectTarget(f[1:])
+		if l.connected != "" && db != l.connected {
+			return fmt.Errorf(`sink: postgres: psql \connect to database %q after %q: the sink loads one file into one database (split a pg_dumpall file per database)`, db, l.connected)
+		}
+		l.connected = db
 		return importer.Skip(`psql \connect (the sink loads into its target database)`)
 	case `\restrict`, `\unrestrict`:
 		return importer.Skip(`psql \restrict (a guard of psql's own)`)
@@ -244,12 +315,13 @@ func (l *pgLoad) createSchema(ctx context.Context, st *sqlparse.Statement, text 
 		}
 		return l.stageSchema(ctx, name)
 	case Recreate:
-		if err := l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(name)+" CASCADE"); err != nil {
+		live := l.s.liveName(name)
+		if err := l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(live)+" CASCADE"); err != nil {
 			return err
 		}
-		l.rw.schemas[name] = name
+		l.rw.schemas[name] = live
 	}
-	return l.execSQL(ctx, string(text))
+	return l.execSQL(ctx, string(l.rw.rewrite(text)))
 }
 
 var roleTarget = regexp.MustCompile(`(?is)\b(?:OWNER\s+TO|TO|FROM)\s+((?:"[^"]*"|[a-z_][a-z0-9_$]*)(?:\s*,\s*(?:"[^"]*"|[a-z_][a-z0-9_$]*))*)(?:\s+WITH\s+GRANT\s+OPTION|\s+GRANTED\s+BY\s+\S+|\s+CASCADE|\s+RESTRICT)?\s*$`)
@@ -302,42 +374,6 @@ func (l *pgLoad) roleCheck(ctx context.Context, text []byte, upper string) (bool
 	return false, nil
 }
 
-// failed returns the error of a job that ended with one, as the error of
-// the statement whose rows failed.
-func (l *pgLoad) failed() error {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, j := range l.jobs {
-		select {
-		case <-j.done:
-			if j.err != nil {
-				return j.stmtErr()
-			}
-		default:
-		}
-	}
-	return nil
-}
-
-var copyLine = regexp.MustCompile(`\bline (\d+)`)
-
-// stmtErr returns the job's error, naming the statement of the row that
-// failed when the server says which.
-func (j *pgJob) stmtErr() error {
-	p := j.pos[0]
-	var pe interface{ SQLState() string }
-	if errors.As(j.err, &pe) {
-		if m := copyLine.FindStringSubmatch(j.err.Error() + " " + whereOf(j.err)); m != nil {
-			n, _ := strconv.ParseInt(m[1], 10, 64)
-			k := sort.Search(len(j.pos), func(i int) bool { return j.pos[i].first >= n }) - 1
-			if k >= 0 {
-				p = j.pos[k]
-			}
-		}
-	}
-	return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: j.table, Err: j.err}
-}
-
 // rowsOf sends the rows of an Insert or Copy statement to the job of its
 // table.
 func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
@@ -371,8 +407,8 @@ func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
 			}
 			j.buf = append(j.buf, b...)
 			j.rows += int64(n)
-			if len(j.buf) >= pgChunk {
-				if err := j.send(); err != nil {
+			if len(j.buf) >= pgChunkSize {
+				if err := l.send(ctx, j); err != nil {
 					return err
 				}
 			}
@@ -400,31 +436,14 @@ func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
 		}
 		j.buf = append(j.buf, '\n')
 		j.rows++
-		if len(j.buf) >= pgChunk {
-			if err := j.send(); err != nil {
+		if len(j.buf) >= pgChunkSize {
+			if err := l.send(ctx, j); err != nil {
 				return err
 			}
 		}
 	}
 	if len(st.Trailer) > 0 {
 		return fmt.Errorf("sink: postgres cannot apply %q to rows already sent by COPY", st.Trailer)
-	}
-	return nil
-}
-
-// send hands the buffer to the job's COPY.
-func (j *pgJob) send() error {
-	b := j.buf
-	select {
-	case j.chunks <- b:
-	case <-j.done:
-		return j.stmtErr()
-	}
-	select {
-	case j.buf = <-j.free:
-		j.buf = j.buf[:0]
-	default:
-		j.buf = make([]byte, 0, pgChunk+pgChunk/4)
 	}
 	return nil
 }
@@ -452,196 +471,6 @@ func columnList(cols []string) string {
 	return " (" + strings.Join(q, ", ") + ")"
 }
 
-// startJob starts the COPY of st's table on a connection of its own (the
-// run's in Append mode).
-func (l *pgLoad) startJob(ctx context.Context, st *sqlparse.Statement) (*pgJob, error) {
-	table := l.qualified(st.Table)
-	j := &pgJob{
-		key: st.Table + "\x00" + strings.Join(st.Columns, "\x00"), table: st.Table,
-		chunks: make(chan []byte, pgQueue), done: make(chan struct{}), free: make(chan []byte, pgQueue+1),
-		buf: make([]byte, 0, pgChunk+pgChunk/4),
-	}
-	first := !l.loaded[st.Table]
-	l.loaded[st.Table] = true
-	freeze, refs, err := l.tableKind(ctx, table)
-	if err != nil {
-		return nil, err
-	}
-	freeze = freeze && first && l.mode != Append
-	if refs {
-		// Rows that foreign keys check go after the rows they reference,
-		// which the jobs before may still be loading.
-		if err := l.finishAll(); err != nil {
-			return nil, err
-		}
-	}
-	select {
-	case l.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	j.copySQL = "COPY " + table + columnList(st.Columns) + " FROM STDIN"
-	if freeze {
-		j.copySQL += " WITH (FREEZE)"
-	}
-	conn := l.conn
-	if l.mode != Append {
-		var err error
-		if conn, err = l.jobConn(ctx); err != nil {
-			<-l.slots
-			return nil, err
-		}
-	}
-	l.mu.Lock()
-	l.jobs = append(l.jobs, j)
-	l.mu.Unlock()
-	l.cur = j
-	go l.runJob(j, conn, freeze, table)
-	return j, nil
-}
-
-// tableKind reports whether a table may be truncated and loaded with
-// FREEZE (not a partitioned table, nor one that a foreign key references),
-// and whether it has foreign keys of its own.
-func (l *pgLoad) tableKind(ctx context.Context, table string) (freeze, refs bool, err error) {
-	err = l.conn.QueryRow(ctx, `SELECT c.relkind = 'r' AND NOT EXISTS (SELECT 1 FROM pg_constraint WHERE confrelid = c.oid),
-		EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = c.oid AND contype = 'f')
-		FROM pg_class c WHERE c.oid = $1::regclass`, table).Scan(&freeze, &refs)
-	if err != nil {
-		return false, false, l.wrap(err, "table "+table)
-	}
-	return freeze, refs, nil
-}
-
-// jobConn returns an idle job connection, or a new one, with the session
-// settings of the dump so far.
-func (l *pgLoad) jobConn(ctx context.Context) (*pgx.Conn, error) {
-	l.mu.Lock()
-	var c *pgx.Conn
-	if n := len(l.idle); n > 0 {
-		c, l.idle = l.idle[n-1], l.idle[:n-1]
-	}
-	l.mu.Unlock()
-	if c == nil {
-		var err error
-		if c, err = l.s.connect(ctx, l.cfg); err != nil {
-			return nil, err
-		}
-		l.mu.Lock()
-		l.all = append(l.all, c)
-		l.mu.Unlock()
-	}
-	if _, err := c.PgConn().Exec(ctx, strings.Join(l.session, ";")).ReadAll(); err != nil {
-		return nil, l.wrap(err, "session settings")
-	}
-	return c, nil
-}
-
-// runJob runs the COPY of j on conn, reading the chunks the parser sends.
-func (l *pgLoad) runJob(j *pgJob, conn *pgx.Conn, freeze bool, table string) {
-	defer func() { <-l.slots }()
-	err := func() error {
-		ctx := l.ctx
-		if j.ddl != "" {
-			_, err := conn.PgConn().Exec(ctx, j.ddl).ReadAll()
-			return err
-		}
-		own := conn != l.conn
-		if own {
-			pre := "BEGIN"
-			if freeze {
-				pre += "; TRUNCATE " + table
-			}
-			if _, err := conn.PgConn().Exec(ctx, pre).ReadAll(); err != nil {
-				return err
-			}
-		}
-		tag, err := conn.PgConn().CopyFrom(ctx, &chunkReader{j: j}, j.copySQL)
-		if err == nil && tag.RowsAffected() != j.rows {
-			err = fmt.Errorf("the server loaded %d rows, %d were sent", tag.RowsAffected(), j.rows)
-		}
-		if own {
-			end := "COMMIT"
-			if err != nil {
-				end = "ROLLBACK"
-			}
-			if _, eerr := conn.PgConn().Exec(context.WithoutCancel(ctx), end).ReadAll(); err == nil {
-				err = eerr
-			}
-		}
-		return err
-	}()
-	if conn != l.conn {
-		l.mu.Lock()
-		if err == nil {
-			l.idle = append(l.idle, conn)
-		}
-		l.mu.Unlock()
-	}
-	if err != nil {
-		j.err = l.s.redact(err, l.cfg.Password)
-	}
-	close(j.done)
-}
-
-// chunkReader reads the chunks of a job, until the parser closes them.
-type chunkReader struct {
-	j   *pgJob
-	cur []byte
-	buf []byte
-}
-
-func (r *chunkReader) Read(p []byte) (int, error) {
-	for len(r.cur) == 0 {
-		if r.buf != nil {
-			select {
-			case r.j.free <- r.buf:
-			default:
-			}
-			r.buf = nil
-		}
-		b, ok := <-r.j.chunks
-		if !ok {
-			return 0, io.EOF
-		}
-		r.cur, r.buf = b, b
-	}
-	n := copy(p, r.cur)
-	r.cur = r.cur[n:]
-	return n, nil
-}
-
-// finishCur ends the rows of the current job; the job goes on loading them.
-func (l *pgLoad) finishCur() error {
-	j := l.cur
-	if j == nil {
-		return nil
-	}
-	l.cur = nil
-	var err error
-	if len(j.buf) > 0 {
-		err = j.send()
-	}
-	close(j.chunks)
-	return err
-}
-
-// finishAll ends the current job and waits for every job.
-func (l *pgLoad) finishAll() error {
-	err := l.finishCur()
-	l.mu.Lock()
-	jobs := l.jobs
-	l.jobs = nil
-	l.mu.Unlock()
-	for _, j := range jobs {
-		<-j.done
-		if j.err != nil && err == nil {
-			err = j.stmtErr()
-		}
-	}
-	return err
-}
-
 // insertSQL inserts the remaining rows of st with SQL, one statement a row.
 func (l *pgLoad) insertSQL(ctx context.Context, st *sqlparse.Statement) error {
 	if err := l.finishAll(); err != nil {
@@ -662,6 +491,9 @@ func (l *pgLoad) insertSQL(ctx context.Context, st *sqlparse.Statement) error {
 // insertRow inserts one row with SQL: values as literals, expressions as
 // written (with the schemas mapped).
 func (l *pgLoad) insertRow(ctx context.Context, st *sqlparse.Statement, row []sqlparse.Value) error {
+	l.mu.Lock()
+	l.inserted = true
+	l.mu.Unlock()
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + l.qualified(st.Table) + columnList(st.Columns) + " VALUES (")
 	for i, v := range row {
@@ -751,7 +583,8 @@ func (l *pgLoad) swap(ctx context.Context) error {
 	var b strings.Builder
 	b.WriteString("BEGIN; SET LOCAL synchronous_commit = on;")
 	var old []string
-	for i, name := range l.stages {
+	for i, st := range l.stages {
+		name := st.live
 		var exists bool
 		if err := l.conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)", name).Scan(&exists); err != nil {
 			return l.wrap(err, "swap")
@@ -766,19 +599,24 @@ func (l *pgLoad) swap(ctx context.Context) error {
 				return l.wrap(err, "swap")
 			}
 			if ext != "" {
-				return fmt.Errorf("sink: postgres replace: schema %s holds extension %s, which the swap would drop with the old schema: install it in another schema, or load in append or recreate mode", name, ext)
+				return pgExtensionError(name, ext)
 			}
 			aside := fmt.Sprintf("dumpline_old_%s_%d", l.runID, i+1)
 			fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(name), quoteIdent(aside))
 			old = append(old, aside)
 		}
-		fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(l.rw.schemas[name]), quoteIdent(name))
+		fmt.Fprintf(&b, "ALTER SCHEMA %s RENAME TO %s;", quoteIdent(st.stage), quoteIdent(name))
 	}
 	b.WriteString("COMMIT")
 	if err := l.execSQL(ctx, b.String()); err != nil {
 		l.execSQL(context.WithoutCancel(ctx), "ROLLBACK")
 		return l.wrap(err, "swap")
 	}
+	l.mu.Lock()
+	for _, st := range l.stages {
+		l.swapped = append(l.swapped, st.live)
+	}
+	l.mu.Unlock()
 	l.stages = nil // nothing staged to drop any more
 	for _, s := range old {
 		// A failure here leaves the old schema to the next run, which
@@ -803,14 +641,15 @@ func (l *pgLoad) Abort(ctx context.Context) error {
 // statements, which a stalled connection would block.
 func (l *pgLoad) abort(ctx context.Context) {
 	l.cancel()
+	l.pending = nil
 	l.finishAll()
 	if l.conn != nil && !l.conn.IsClosed() {
 		if l.inTx {
 			l.execSQL(ctx, "ROLLBACK")
 		}
 		if l.mode == Replace {
-			for _, name := range l.stages {
-				l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(l.rw.schemas[name])+" CASCADE")
+			for _, st := range l.stages {
+				l.execSQL(ctx, "DROP SCHEMA IF EXISTS "+quoteIdent(st.stage)+" CASCADE")
 			}
 		}
 	}
@@ -847,53 +686,4 @@ func isIndexBuild(st *sqlparse.Statement, upper string, text []byte) bool {
 	return bytes.Contains(t, []byte(" ADD CONSTRAINT ")) && !bytes.Contains(t, []byte("FOREIGN KEY")) &&
 		(bytes.Contains(t, []byte(" PRIMARY KEY")) || bytes.Contains(t, []byte(" UNIQUE"))) &&
 		bytes.Count(t, []byte(" ADD ")) == 1
-}
-
-// indexJob builds an index on a connection of its own, alongside the other
-// index builds: after the rows loaded before it, before any other
-// statement.
-func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []byte) error {
-	if err := l.finishRows(); err != nil {
-		return err
-	}
-	select {
-	case l.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	conn, err := l.jobConn(ctx)
-	if err != nil {
-		<-l.slots
-		return err
-	}
-	j := &pgJob{table: st.Table, done: make(chan struct{}), ddl: string(l.rw.rewrite(text)),
-		pos: []jobStmt{{first: 1, line: st.Line, offset: st.Offset, num: st.Num}}}
-	l.mu.Lock()
-	l.jobs = append(l.jobs, j)
-	l.mu.Unlock()
-	go l.runJob(j, conn, false, "")
-	return nil
-}
-
-// finishRows ends the current job and waits for the jobs loading rows.
-func (l *pgLoad) finishRows() error {
-	err := l.finishCur()
-	l.mu.Lock()
-	var rows, rest []*pgJob
-	for _, j := range l.jobs {
-		if j.ddl == "" {
-			rows = append(rows, j)
-		} else {
-			rest = append(rest, j)
-		}
-	}
-	l.jobs = rest
-	l.mu.Unlock()
-	for _, j := range rows {
-		<-j.done
-		if j.err != nil && err == nil {
-			err = j.stmtErr()
-		}
-	}
-	return err
 }

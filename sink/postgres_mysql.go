@@ -342,8 +342,8 @@ func (l *pgLoad) mysqlRows(ctx context.Context, st *sqlparse.Statement) error {
 		}
 		j.buf = append(j.buf, '\n')
 		j.rows++
-		if len(j.buf) >= pgChunk {
-			if err := j.send(); err != nil {
+		if len(j.buf) >= pgChunkSize {
+			if err := l.send(ctx, j); err != nil {
 				return err
 			}
 		}

@@ -3,6 +3,8 @@ package sink_test
 import (
 	"context"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -99,6 +101,11 @@ func TestPostgres(t *testing.T) {
 	t.Run("Roles", func(t *testing.T) { testPGRoles(t, srv) })
 	t.Run("MatView", func(t *testing.T) { testPGMatView(t, srv) })
 	t.Run("Secrets", func(t *testing.T) { testPGSecrets(t, srv) })
+	t.Run("Streams", func(t *testing.T) { testPGStreams(t, srv) })
+	t.Run("Summary", func(t *testing.T) { testPGSummary(t, srv) })
+	t.Run("Schemas", func(t *testing.T) { testPGSchemas(t, srv) })
+	t.Run("Extension", func(t *testing.T) { testPGExtension(t, srv) })
+	t.Run("Connect", func(t *testing.T) { testPGConnect(t, srv) })
 }
 
 func testPGConformance(t *testing.T, srv *testdb.Server, mode sink.Mode) {
@@ -564,4 +571,215 @@ func testPGMatView(t *testing.T, srv *testdb.Server) {
 			t.Errorf("matview %d, view %d rows (%v), want %d", got, joined, err, n)
 		}
 	}
+}
+
+// insertsDump writes a dump of table a, n rows in INSERTs of 100 rows each,
+// one a line; the row numbered bad (from 1; 0 for none) holds a value that
+// is not an integer. It returns the file and the line of that row's INSERT.
+func insertsDump(t *testing.T, n, bad int) (string, int64) {
+	var b strings.Builder
+	b.WriteString("SET standard_conforming_strings = on;\nCREATE TABLE public.a (id integer NOT NULL, n integer, v text);\n")
+	line, badLine := int64(2), int64(0)
+	for i := 1; i <= n; i++ {
+		if i%100 == 1 {
+			b.WriteString("INSERT INTO public.a VALUES ")
+			line++
+		} else {
+			b.WriteByte(',')
+		}
+		num := fmt.Sprint(i)
+		if i == bad {
+			num, badLine = "'x'", line
+		}
+		fmt.Fprintf(&b, "(%d, %s, '%s')", i, num, strings.Repeat("v", 40))
+		if i%100 == 0 || i == n {
+			b.WriteString(";\n")
+		}
+	}
+	b.WriteString("ALTER TABLE ONLY public.a ADD CONSTRAINT a_pkey PRIMARY KEY (id);\n")
+	path := filepath.Join(t.TempDir(), fmt.Sprintf("inserts-%d-%d.sql", n, bad))
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, badLine
+}
+
+// testPGStreams loads a table big enough for its rows to go to several
+// COPY streams at once, then a copy of it with a bad row near its end: the
+// error names the INSERT that held the row, whichever stream sent it, and
+// the table stays as the first load left it.
+func testPGStreams(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "streams")
+	const n = 200_000
+	s := &sink.Postgres{DSN: srv.DSN("postgres"), Jobs: 3}
+	good, _ := insertsDump(t, n, 0)
+	rep, err := pgLoad(ctx, s, "streams", good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d rows; COPY streams at once: %d", rep.Rows, rep.Files[0].Load.Jobs)
+	want := pgTables(t, srv, "streams")
+	if got := want["r public.a"]; !strings.HasPrefix(got, fmt.Sprint(n, " ")) {
+		t.Fatalf("public.a: %s, want %d rows", got, n)
+	}
+	bad, line := insertsDump(t, n, n-150)
+	_, err = pgLoad(ctx, s, "streams", bad)
+	var se *importer.Error
+	if !errors.As(err, &se) || se.Line != line || se.Table != "public.a" || !strings.Contains(err.Error(), "integer") {
+		t.Fatalf("error %v, want an importer.Error at line %d, table public.a, naming the type", err, line)
+	}
+	t.Logf("bad row: %v", err)
+	sameTables(t, want, pgTables(t, srv, "streams"))
+}
+
+// testPGSummary checks what a load says of itself in the report.
+func testPGSummary(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "summary")
+	tail := "CREATE INDEX a_v ON public.a USING btree (v);\nINSERT INTO public.b VALUES (1000, upper('sql'));\n"
+	for _, mode := range []sink.Mode{sink.Replace, sink.Recreate} {
+		rep, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: mode, Jobs: 2}, "summary", genDump(t, "sum", 100, tail))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rep.Files[0].Load
+		want := importer.LoadSummary{Sink: "postgres", Target: "summary", Mode: mode.String(), BulkPath: "COPY, INSERT",
+			Deferred: []string{"a_pkey on public.a", "b_pkey on public.b", "a_v on public.a"}}
+		if mode == sink.Replace {
+			want.Swapped = []string{"public"}
+		}
+		if got.Jobs < 1 || got.Jobs > 2 {
+			t.Errorf("%v: Jobs %d, want 1 or 2", mode, got.Jobs)
+		}
+		got.Jobs = 0
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%v: summary\n%+v, want\n%+v", mode, got, want)
+		}
+		if b, err := json.Marshal(got); err != nil || strings.Contains(string(b), "postgres:") {
+			t.Errorf("%v: JSON %s (%v)", mode, b, err)
+		}
+	}
+}
+
+// testPGSchemas loads a dump's public schema into another schema, which a
+// second load replaces, leaving the target's public alone; recreate and
+// append map it too; a map of two schemas onto one is refused.
+func testPGSchemas(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "schemas")
+	if err := srv.LoadFile(ctx, "schemas", genDump(t, "live", 5, "")); err != nil {
+		t.Fatal(err)
+	}
+	live := pgTables(t, srv, "schemas")
+	tail := "CREATE SEQUENCE public.s;\nSELECT pg_catalog.setval('public.s', 42, true);\nCREATE VIEW public.v AS SELECT a.id, b.v FROM public.a JOIN public.b USING (id);\n"
+	for i, mode := range []sink.Mode{sink.Replace, sink.Replace, sink.Recreate} {
+		n := 10 * (i + 1)
+		s := &sink.Postgres{DSN: srv.DSN("postgres"), Mode: mode, Schemas: map[string]string{"public": "copy"}}
+		rep, err := pgLoad(ctx, s, "schemas", genDump(t, fmt.Sprint("copy", i), n, tail))
+		if err != nil {
+			t.Fatalf("%v: %v", mode, err)
+		}
+		got := pgTables(t, srv, "schemas")
+		for k, v := range live {
+			if got[k] != v {
+				t.Errorf("%v: %s: %s, want %s (untouched)", mode, k, got[k], v)
+			}
+		}
+		for _, k := range []string{"r copy.a", "r copy.b", "v copy.v"} {
+			if !strings.HasPrefix(got[k], fmt.Sprint(n, " ")) {
+				t.Errorf("%v: %s: %q, want %d rows", mode, k, got[k], n)
+			}
+		}
+		if got["S copy.s"] != "42 true" {
+			t.Errorf("%v: sequence copy.s at %q, want 42 true", mode, got["S copy.s"])
+		}
+		if mode == sink.Replace && fmt.Sprint(rep.Files[0].Load.Swapped) != "[copy]" {
+			t.Errorf("swapped %v, want [copy]", rep.Files[0].Load.Swapped)
+		}
+	}
+	data := "COPY public.a (id, v) FROM stdin;\n1000\tappended\n\\.\n"
+	path := filepath.Join(t.TempDir(), "append.sql")
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: sink.Append, Schemas: map[string]string{"public": "copy"}}, "schemas", path); err != nil {
+		t.Fatal(err)
+	}
+	if got := pgTables(t, srv, "schemas"); !strings.HasPrefix(got["r copy.a"], "31 ") || got["r public.a"] != live["r public.a"] {
+		t.Errorf("append: copy.a %q, public.a %q", got["r copy.a"], got["r public.a"])
+	}
+	bad := &sink.Postgres{DSN: srv.DSN("postgres"), Schemas: map[string]string{"public": "x", "other": "x"}}
+	if _, err := pgLoad(ctx, bad, "schemas", path); err == nil || !strings.Contains(err.Error(), `"x"`) {
+		t.Errorf("two schemas onto one: error %v", err)
+	}
+}
+
+// testPGExtension loads a dump that creates an extension in public: the
+// first replace installs it with the staged schema, a second replace is
+// refused at the CREATE EXTENSION (the swap would drop it with the old
+// schema) and leaves the target whole, and recreate loads it again.
+func testPGExtension(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "ext")
+	head := "CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;\nCREATE TABLE public.c (k public.citext);\nINSERT INTO public.c VALUES ('Hello');\n"
+	path := genDump(t, "ext", 10, "")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, append([]byte(head), data...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &sink.Postgres{DSN: srv.DSN("postgres")}
+	if _, err := pgLoad(ctx, s, "ext", path); err != nil {
+		t.Fatal(err)
+	}
+	want := pgTables(t, srv, "ext")
+	if _, err := pgLoad(ctx, s, "ext", path); err == nil || !strings.Contains(err.Error(), "extension citext") || !strings.Contains(err.Error(), ":1 ") {
+		t.Errorf("second replace: error %v, want one at line 1 naming the extension", err)
+	}
+	sameTables(t, want, pgTables(t, srv, "ext"))
+	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: sink.Recreate}, "ext", path); err != nil {
+		t.Fatalf("recreate: %v", err)
+	}
+	sameTables(t, want, pgTables(t, srv, "ext"))
+	conn, err := pgx.Connect(ctx, srv.DSN("ext"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM public.c WHERE k = 'HELLO'").Scan(&n); err != nil || n != 1 {
+		t.Errorf("citext comparison: %d rows (%v), want 1", n, err)
+	}
+}
+
+// testPGConnect loads a file that connects to its database twice (skipped
+// and counted), and refuses one that connects to a second database, as
+// pg_dumpall writes, naming both, with the target whole.
+func testPGConnect(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "conn")
+	dump := func(name, text string) string {
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	one := dump("one.sql", "\\connect shop\nCREATE TABLE public.a (id int);\n\\connect -reuse-previous=on \"dbname='shop'\"\nINSERT INTO public.a VALUES (1);\n")
+	rep, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres")}, "conn", one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := rep.SkippedStatements[`psql \connect (the sink loads into its target database)`]; n != 2 {
+		t.Errorf("skipped %v, want 2 \\connect", rep.SkippedStatements)
+	}
+	want := pgTables(t, srv, "conn")
+	two := dump("two.sql", "\\connect shop\nCREATE TABLE public.b (id int);\n\\connect other\nCREATE TABLE public.c (id int);\n")
+	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres")}, "conn", two); err == nil || !strings.Contains(err.Error(), `"other" after "shop"`) {
+		t.Errorf("a second database: error %v", err)
+	}
+	sameTables(t, want, pgTables(t, srv, "conn"))
 }

@@ -34,6 +34,7 @@
 //	-strict                               load: fail on anything of a MySQL dump that is not translated
 //	-zero-dates null|fail                 load: MySQL zero dates become NULL (default, counted) or fail the load
 //	-tinyint1 integer|boolean             load: what a MySQL tinyint(1) column becomes (default integer)
+//	-schema FROM=TO                       load: postgres: loads the dump's schema FROM as TO (repeatable)
 //
 // For an unattended run (parse and load; see nightly.go and the README's
 // "Running it every night"):
@@ -123,7 +124,7 @@ var commands = map[string]command{
 	"load": {
 		args:    []string{"SOURCE", "TARGET"},
 		what:    "import SOURCE into TARGET",
-		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env", "mode", "jobs", "db-password-env", "strict", "zero-dates", "tinyint1"}, sshFlags...),
+		flags:   append([]string{"dialect", "pattern", "json", "quiet", "v", "state", "zip-password-env", "mode", "jobs", "db-password-env", "strict", "zero-dates", "tinyint1", "schema"}, sshFlags...),
 		example: "dumpimport load -state state.json testdata/corpus/sqlite/chinook.sql sqlite:/tmp/chinook.db",
 	},
 	"list": {
@@ -206,6 +207,7 @@ type options struct {
 	state          string
 	zipPasswordEnv string
 	identities     multi
+	schemas        multi
 	knownHosts     multi
 	passwordEnv    string
 	tofu           bool
@@ -263,6 +265,8 @@ func defineFlags(flags *flag.FlagSet, name string, o *options) {
 			flags.StringVar(&o.zeroDates, f, "null", "load: MySQL zero dates (0000-00-00) become `null` (counted per column) or fail the load (fail)")
 		case "tinyint1":
 			flags.StringVar(&o.tinyint1, f, "integer", "load: a MySQL tinyint(1) column becomes an `integer` or a boolean")
+		case "schema":
+			flags.Var(&o.schemas, f, "postgres: load the dump's schema FROM into schema TO (`FROM=TO`, repeatable)")
 		case "extract":
 			flags.BoolVar(&o.extract, f, false, "write the archives' entries instead of the archives")
 		default:
@@ -631,6 +635,16 @@ func openPostgres(arg, rest string, o *options) (importer.Sink, func(), error) {
 	s := &sink.Postgres{DSN: dsn, Mode: mode, Jobs: o.jobs}
 	if s.Translation, err = translation(o); err != nil {
 		return nil, nil, err
+	}
+	for _, m := range o.schemas {
+		from, to, ok := strings.Cut(m, "=")
+		if !ok || from == "" || to == "" {
+			return nil, nil, fmt.Errorf("-schema %s: want FROM=TO", m)
+		}
+		if s.Schemas == nil {
+			s.Schemas = map[string]string{}
+		}
+		s.Schemas[from] = to
 	}
 	if o.dbPasswordEnv != "" {
 		pw, ok := os.LookupEnv(o.dbPasswordEnv)

@@ -132,7 +132,7 @@ func runTool(t *testing.T, args ...string) (int, string, string) {
 
 func TestCommandHelpShowsItsOwnFlags(t *testing.T) {
 	all := []string{"-dialect", "-pattern", "-json", "-quiet", "-v", "-state", "-zip-password-env",
-		"-identity", "-known-hosts", "-password-env", "-trust-on-first-use", "-extract", "-mode", "-jobs", "-db-password-env"}
+		"-identity", "-known-hosts", "-password-env", "-trust-on-first-use", "-extract", "-mode", "-jobs", "-db-password-env", "-schema"}
 	for _, name := range order {
 		t.Run(name, func(t *testing.T) {
 			code, out, errOut := runTool(t, name, "-h")

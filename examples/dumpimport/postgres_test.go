@@ -37,4 +37,16 @@ func TestLoadPostgres(t *testing.T) {
 			t.Errorf("%s: %d tracks (%v), want 3503", mode, n, err)
 		}
 	}
+	// -schema loads the dump's public as another schema; a malformed one is refused.
+	code, out, errOut := runTool(t, "load", "-quiet", "-json", "-schema", "public=chinook_copy", pgSample, db.DSN())
+	if code != 0 || !strings.Contains(out, `"chinook_copy"`) {
+		t.Fatalf("-schema: exit %d\n%s%s", code, out, errOut)
+	}
+	var n int
+	if err := conn.QueryRowContext(context.Background(), "SELECT count(*) FROM chinook_copy.track").Scan(&n); err != nil || n != 3503 {
+		t.Errorf("-schema: %d tracks in chinook_copy (%v), want 3503", n, err)
+	}
+	if code, _, errOut := runTool(t, "load", "-quiet", "-schema", "public", pgSample, db.DSN()); code == 0 || !strings.Contains(errOut, "FROM=TO") {
+		t.Errorf("-schema public: exit %d, %s", code, errOut)
+	}
 }
