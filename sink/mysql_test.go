@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -290,6 +291,35 @@ func TestMySQLReplaceFailureKeepsOld(t *testing.T) {
 	}
 }
 
+// TestMySQLSummary checks what a load says of itself in the report: sink,
+// target without credentials, mode, row path, tables swapped, jobs.
+func TestMySQLSummary(t *testing.T) {
+	srv := testdb.MariaDBServer(t)
+	target := "sink_summary"
+	t.Cleanup(func() { srv.DropDB(context.Background(), target) })
+	ctx := t.Context()
+	dir := t.TempDir()
+	writeDump(t, dir, "d.sql", "x", 300, "")
+	for _, mode := range []sink.Mode{sink.Replace, sink.Append, sink.Recreate} {
+		rep, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN(""), Mode: mode, Jobs: 3}, dir, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rep.Files[0].Load
+		want := importer.LoadSummary{Sink: "mysql", Target: target, Mode: mode.String(), BulkPath: "LOAD DATA LOCAL INFILE", Jobs: 3}
+		switch mode {
+		case sink.Replace:
+			want.Swapped = []string{"a", "b"}
+		case sink.Append:
+			want.Jobs = 1
+		}
+		slices.Sort(got.Swapped)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%v: the summary is %+v, want %+v", mode, got, want)
+		}
+	}
+}
+
 // TestMySQLLeftovers drops a crashed run's staging database, and not a
 // live run's.
 func TestMySQLLeftovers(t *testing.T) {
@@ -452,8 +482,12 @@ func TestMySQLWithoutLocalInfile(t *testing.T) {
 	dir := concat(t, "countries.sql", "regions.sql", "countries.sql")
 	var log bytes.Buffer
 	s := &sink.MySQL{DSN: srv.DSN(""), Logger: slog.New(slog.NewTextHandler(&log, nil))}
-	if _, err := loadFiles(ctx, s, dir, target); err != nil {
+	rep, err := loadFiles(ctx, s, dir, target)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if got := rep.Files[0].Load.BulkPath; got != "INSERT" {
+		t.Errorf("the report's bulk path is %q, want INSERT", got)
 	}
 	if !strings.Contains(log.String(), "rows_load_data=0 ") || !strings.Contains(log.String(), "local_infile=false") {
 		t.Errorf("the log does not say the INSERT path ran: %s", log.String())
