@@ -18,6 +18,7 @@
 # peak RSS and the ratios of the round, and checks that CHECKSUM TABLE of
 # every table of the three databases equals that of src. The sink runs in
 # replace mode, into a database that holds the previous round's tables.
+# DUMPIMPORT=path times that binary (another build) instead of building one.
 set -eu
 dump=${1:?usage: mysql-vs-peers.sh BIG.sql [rounds] [jobs]}
 rounds=${2:-5}
@@ -43,7 +44,7 @@ i=0
 until $M -e 'SELECT 1' >/dev/null 2>&1; do
 	i=$((i + 1)); [ $i -lt 60 ] || { cat "$dir/server.log"; exit 1; }; sleep 1
 done
-(cd "$repo" && go build -o "$dir/dumpimport" ./examples/dumpimport)
+if [ -n "${DUMPIMPORT:-}" ]; then cp "$DUMPIMPORT" "$dir/dumpimport"; else (cd "$repo" && go build -o "$dir/dumpimport" ./examples/dumpimport); fi
 $M -e 'SELECT VERSION()' -N
 grep -m1 'model name' /proc/cpuinfo
 $M -e 'CREATE DATABASE src'
