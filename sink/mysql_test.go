@@ -254,8 +254,9 @@ func writeDump(t *testing.T, dir, name, tag string, n int, tail string) {
 	}
 }
 
-// TestMySQLReplaceFailureKeepsOld loads a dump, then one failing near its
-// end (a duplicate key): the target keeps the first load's rows, whole.
+// TestMySQLReplaceFailureKeepsOld loads a dump, then one failing at 91 %
+// of its rows (a duplicate key): the target keeps the first load's rows,
+// whole.
 func TestMySQLReplaceFailureKeepsOld(t *testing.T) {
 	srv := testdb.MariaDBServer(t)
 	target := "sink_fail"
@@ -266,7 +267,16 @@ func TestMySQLReplaceFailureKeepsOld(t *testing.T) {
 	if _, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN("")}, dir, target); err != nil {
 		t.Fatal(err)
 	}
-	writeDump(t, dir, "d.sql", "new", 6000, "INSERT INTO `b` VALUES (7,'dup');\n")
+	// The bad row comes after 12,000 of the 13,200 rows: at 91 %.
+	tail := "INSERT INTO `b` VALUES (7,'dup');\n"
+	for i := 6000; i < 7200; i += 100 {
+		tail += fmt.Sprintf("INSERT INTO `b` VALUES (%d,'new')", i)
+		for j := i + 1; j < i+100; j++ {
+			tail += fmt.Sprintf(",(%d,'new')", j)
+		}
+		tail += ";\n"
+	}
+	writeDump(t, dir, "d.sql", "new", 6000, tail)
 	_, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN("")}, dir, target)
 	if err == nil {
 		t.Fatal("the load with a duplicate key succeeded")
