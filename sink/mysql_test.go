@@ -254,16 +254,24 @@ func writeDump(t *testing.T, dir, name, tag string, n int, tail string) {
 	}
 }
 
+// dumpTarget starts the server, drops target at the end of the test and
+// writes d.sql, n rows of tag in tables a and b, to the folder it returns.
+func dumpTarget(t *testing.T, target, tag string, n int) (*testdb.Server, string) {
+	t.Helper()
+	srv := testdb.MariaDBServer(t)
+	t.Cleanup(func() { srv.DropDB(context.Background(), target) })
+	dir := t.TempDir()
+	writeDump(t, dir, "d.sql", tag, n, "")
+	return srv, dir
+}
+
 // TestMySQLReplaceFailureKeepsOld loads a dump, then one failing at 91 %
 // of its rows (a duplicate key): the target keeps the first load's rows,
 // whole.
 func TestMySQLReplaceFailureKeepsOld(t *testing.T) {
-	srv := testdb.MariaDBServer(t)
 	target := "sink_fail"
-	t.Cleanup(func() { srv.DropDB(context.Background(), target) })
+	srv, dir := dumpTarget(t, target, "old", 5000)
 	ctx := t.Context()
-	dir := t.TempDir()
-	writeDump(t, dir, "d.sql", "old", 5000, "")
 	if _, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN("")}, dir, target); err != nil {
 		t.Fatal(err)
 	}
@@ -304,12 +312,9 @@ func TestMySQLReplaceFailureKeepsOld(t *testing.T) {
 // TestMySQLSummary checks what a load says of itself in the report: sink,
 // target without credentials, mode, row path, tables swapped, jobs.
 func TestMySQLSummary(t *testing.T) {
-	srv := testdb.MariaDBServer(t)
 	target := "sink_summary"
-	t.Cleanup(func() { srv.DropDB(context.Background(), target) })
+	srv, dir := dumpTarget(t, target, "x", 300)
 	ctx := t.Context()
-	dir := t.TempDir()
-	writeDump(t, dir, "d.sql", "x", 300, "")
 	for _, mode := range []sink.Mode{sink.Replace, sink.Append, sink.Recreate} {
 		rep, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN(""), Mode: mode, Jobs: 3}, dir, target)
 		if err != nil {
