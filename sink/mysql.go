@@ -55,12 +55,18 @@ import (
 //
 // Rows go through LOAD DATA LOCAL INFILE from an io.Reader (go-sql-driver's
 // "Reader::" handlers), encoded as they are decoded, each LOAD DATA on a
-// connection of its own; a table's rows are dealt, in chunks, to up to Jobs
-// LOAD DATAs at once when the table has a primary key (the order of its
-// rows then does not matter) and no other unique index, and the statements
-// are plain INSERTs (InnoDB may deadlock concurrent inserts that check a
-// unique secondary index or ignore duplicates), and one table's LOAD DATAs finish while the
-// next table's start. A row that leaves its AUTO_INCREMENT value to the
+// connection of its own. What the server has not read yet waits in memory
+// (4 MiB per LOAD DATA) and beyond that in a temporary file, so that the
+// parser goes on to the next table while the server loads this one: up to
+// Jobs tables load at once. A table's rows are dealt, in chunks, to up to
+// Jobs LOAD DATAs at once when the table has a primary key (the order of
+// its rows then does not matter) and no secondary index, and the
+// statements are plain INSERTs (InnoDB may deadlock concurrent inserts that
+// check a unique secondary index or ignore duplicates, and its bulk insert
+// into an empty table with indexes locks the table). A table without
+// secondary indexes loads with UNIQUE_CHECKS=1, which there checks nothing
+// more and turns off InnoDB's bulk insert, slower for such tables; one
+// with indexes builds them with the rows, sorted by that bulk insert. A row that leaves its AUTO_INCREMENT value to the
 // server goes through an INSERT, after the rows before it, since LOAD DATA
 // reserves such values in batches and leaves gaps the client does not. The LOAD DATA passes the bytes as they are (CHARACTER
 // SET binary) when the table's text columns are in the session's client

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
@@ -50,6 +51,23 @@ type mysqlLoad struct {
 	serial   map[string]bool  // tables whose rows load in order, on one LOAD DATA at a time
 	nBulk    int64
 	nInsert  int64
+	swapped  []string // the tables the swap moved into the target, in its order
+}
+
+var _ importer.SummaryLoad = (*mysqlLoad)(nil)
+
+// Summary implements [importer.SummaryLoad]: the target database, the
+// mode, the row path ("LOAD DATA LOCAL INFILE", or "INSERT" when the server
+// refused LOCAL INFILE), the tables swapped in and the connections that
+// loaded rows at once. Secondary indexes are built with the rows (InnoDB's
+// bulk insert sorts them; see tableInfo.session): none is deferred.
+func (l *mysqlLoad) Summary() importer.LoadSummary {
+	path := "INSERT"
+	if l.bulk {
+		path = "LOAD DATA LOCAL INFILE"
+	}
+	return importer.LoadSummary{Sink: "mysql", Target: l.target, Mode: l.mode.String(), BulkPath: path,
+		Swapped: slices.Clone(l.swapped), Jobs: l.jobs}
 }
 
 // Exec implements importer.Load.
@@ -522,6 +540,7 @@ func (l *mysqlLoad) swap(ctx context.Context) error {
 			return fmt.Errorf("swap: %w", err)
 		}
 	}
+	l.swapped = newTables
 	if err := l.afterSwap(ctx, live); err != nil {
 		return fmt.Errorf("the tables were swapped in; then creating the views, routines, triggers and events failed: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -253,19 +254,37 @@ func writeDump(t *testing.T, dir, name, tag string, n int, tail string) {
 	}
 }
 
-// TestMySQLReplaceFailureKeepsOld loads a dump, then one failing near its
-// end (a duplicate key): the target keeps the first load's rows, whole.
-func TestMySQLReplaceFailureKeepsOld(t *testing.T) {
+// dumpTarget starts the server, drops target at the end of the test and
+// writes d.sql, n rows of tag in tables a and b, to the folder it returns.
+func dumpTarget(t *testing.T, target, tag string, n int) (*testdb.Server, string) {
+	t.Helper()
 	srv := testdb.MariaDBServer(t)
-	target := "sink_fail"
 	t.Cleanup(func() { srv.DropDB(context.Background(), target) })
-	ctx := t.Context()
 	dir := t.TempDir()
-	writeDump(t, dir, "d.sql", "old", 5000, "")
+	writeDump(t, dir, "d.sql", tag, n, "")
+	return srv, dir
+}
+
+// TestMySQLReplaceFailureKeepsOld loads a dump, then one failing at 91 %
+// of its rows (a duplicate key): the target keeps the first load's rows,
+// whole.
+func TestMySQLReplaceFailureKeepsOld(t *testing.T) {
+	target := "sink_fail"
+	srv, dir := dumpTarget(t, target, "old", 5000)
+	ctx := t.Context()
 	if _, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN("")}, dir, target); err != nil {
 		t.Fatal(err)
 	}
-	writeDump(t, dir, "d.sql", "new", 6000, "INSERT INTO `b` VALUES (7,'dup');\n")
+	// The bad row comes after 12,000 of the 13,200 rows: at 91 %.
+	tail := "INSERT INTO `b` VALUES (7,'dup');\n"
+	for i := 6000; i < 7200; i += 100 {
+		tail += fmt.Sprintf("INSERT INTO `b` VALUES (%d,'new')", i)
+		for j := i + 1; j < i+100; j++ {
+			tail += fmt.Sprintf(",(%d,'new')", j)
+		}
+		tail += ";\n"
+	}
+	writeDump(t, dir, "d.sql", "new", 6000, tail)
 	_, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN("")}, dir, target)
 	if err == nil {
 		t.Fatal("the load with a duplicate key succeeded")
@@ -287,6 +306,32 @@ func TestMySQLReplaceFailureKeepsOld(t *testing.T) {
 	conn.QueryRow("SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name LIKE '%dumpline%'").Scan(&left)
 	if left != 0 {
 		t.Errorf("%d staging databases left", left)
+	}
+}
+
+// TestMySQLSummary checks what a load says of itself in the report: sink,
+// target without credentials, mode, row path, tables swapped, jobs.
+func TestMySQLSummary(t *testing.T) {
+	target := "sink_summary"
+	srv, dir := dumpTarget(t, target, "x", 300)
+	ctx := t.Context()
+	for _, mode := range []sink.Mode{sink.Replace, sink.Append, sink.Recreate} {
+		rep, err := loadFiles(ctx, &sink.MySQL{DSN: srv.DSN(""), Mode: mode, Jobs: 3}, dir, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rep.Files[0].Load
+		want := importer.LoadSummary{Sink: "mysql", Target: target, Mode: mode.String(), BulkPath: "LOAD DATA LOCAL INFILE", Jobs: 3}
+		switch mode {
+		case sink.Replace:
+			want.Swapped = []string{"a", "b"}
+		case sink.Append:
+			want.Jobs = 1
+		}
+		slices.Sort(got.Swapped)
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%v: the summary is %+v, want %+v", mode, got, want)
+		}
 	}
 }
 
@@ -452,8 +497,12 @@ func TestMySQLWithoutLocalInfile(t *testing.T) {
 	dir := concat(t, "countries.sql", "regions.sql", "countries.sql")
 	var log bytes.Buffer
 	s := &sink.MySQL{DSN: srv.DSN(""), Logger: slog.New(slog.NewTextHandler(&log, nil))}
-	if _, err := loadFiles(ctx, s, dir, target); err != nil {
+	rep, err := loadFiles(ctx, s, dir, target)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if got := rep.Files[0].Load.BulkPath; got != "INSERT" {
+		t.Errorf("the report's bulk path is %q, want INSERT", got)
 	}
 	if !strings.Contains(log.String(), "rows_load_data=0 ") || !strings.Contains(log.String(), "local_infile=false") {
 		t.Errorf("the log does not say the INSERT path ran: %s", log.String())
