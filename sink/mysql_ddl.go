@@ -155,11 +155,7 @@ func lexMySQL(b []byte) []ddlToken {
 			out = append(out, ddlToken{text: string(b[i:j]), ident: c != '\''})
 			i = j
 		case c >= '0' && c <= '9' || c == '.' && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9':
-			j := i
-			for j < len(b) && (b[j] >= '0' && b[j] <= '9' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' ||
-				(b[j] == '+' || b[j] == '-') && (b[j-1] == 'e' || b[j-1] == 'E')) {
-				j++
-			}
+			j := numberEnd(b, i)
 			if j < len(b) && isWordByte(b[j]) { // an identifier that starts with digits
 				for j < len(b) && isWordByte(b[j]) {
 					j++
@@ -182,6 +178,17 @@ func lexMySQL(b []byte) []ddlToken {
 		}
 	}
 	return out
+}
+
+// numberEnd returns the end of the number that starts at b[i]: digits,
+// a point and an exponent with its sign.
+func numberEnd(b []byte, i int) int {
+	j := i
+	for j < len(b) && (b[j] >= '0' && b[j] <= '9' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' ||
+		(b[j] == '+' || b[j] == '-') && (b[j-1] == 'e' || b[j-1] == 'E')) {
+		j++
+	}
+	return j
 }
 
 func isWordByte(c byte) bool {

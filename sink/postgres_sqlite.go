@@ -210,11 +210,7 @@ func lexDDL(b []byte, sqlite bool) []ddlToken {
 			out = append(out, ddlToken{text: string(b[i:j])})
 			i = j
 		case c >= '0' && c <= '9' || c == '.' && i+1 < len(b) && b[i+1] >= '0' && b[i+1] <= '9':
-			j := i
-			for j < len(b) && (b[j] >= '0' && b[j] <= '9' || b[j] == '.' || b[j] == 'e' || b[j] == 'E' ||
-				(b[j] == '+' || b[j] == '-') && (b[j-1] == 'e' || b[j-1] == 'E')) {
-				j++
-			}
+			j := numberEnd(b, i)
 			out = append(out, ddlToken{text: string(b[i:j])})
 			i = j
 		case isWordByte(c) && c != '$':
