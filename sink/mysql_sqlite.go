@@ -2,6 +2,7 @@ package sink
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -10,7 +11,7 @@ import (
 //
 // Column types by family: integers to INTEGER, so that an AUTO_INCREMENT
 // primary key becomes the rowid and numbers itself; DECIMAL and NUMERIC to
-// NUMERIC; FLOAT, DOUBLE and REAL to REAL; the string, ENUM, SET, JSON and
+// NUMERIC, or TEXT (the digits as written) when wider than 15 digits; FLOAT, DOUBLE and REAL to REAL; the string, ENUM, SET, JSON and
 // temporal types to TEXT; the binary, BLOB, BIT and spatial types to BLOB.
 // NOT NULL, DEFAULT, PRIMARY KEY, UNIQUE, CHECK and FOREIGN KEY are kept;
 // plain KEY/INDEX definitions become CREATE INDEX statements run after the
@@ -37,6 +38,13 @@ func sqliteType(c *myColumn) string {
 	case famInt, famYear:
 		return "INTEGER"
 	case famDecimal:
+		// NUMERIC stores a value with a fraction as a double, exact to 15
+		// digits: a wider DECIMAL keeps its digits as written, as TEXT.
+		if len(c.Args) > 0 {
+			if p, err := strconv.Atoi(c.Args[0]); err == nil && p > 15 {
+				return "TEXT"
+			}
+		}
 		return "NUMERIC"
 	case famFloat:
 		return "REAL"

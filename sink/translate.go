@@ -119,9 +119,13 @@ type rowConv struct {
 	// (2021/1/1 is 2021-01-01 00:00:00), for a target that keeps them as
 	// text (SQLite).
 	canonDates bool
-	zero       map[string]int64 // zero dates loaded as NULL, by note
-	rows       int64            // rows converted, for positions
-	buf        []byte
+	// wideText keeps the numbers of DECIMAL columns wider than 15 digits as
+	// their digits (strings), for a target that stores them as TEXT
+	// (SQLite; see sqliteType).
+	wideText bool
+	zero     map[string]int64 // zero dates loaded as NULL, by note
+	rows     int64            // rows converted, for positions
+	buf      []byte
 }
 
 // newRowConv returns the converter of st's rows into t (nil when the
@@ -185,6 +189,8 @@ func (c *rowConv) convert(row []sqlparse.Value) error {
 					return c.errorf(col, "%v", err)
 				}
 			}
+		case (v.Kind == sqlparse.Int || v.Kind == sqlparse.Number) && c.wideText && f == famDecimal && sqliteType(col) == "TEXT":
+			v.Kind = sqlparse.String
 		case v.Kind == sqlparse.Int && f == famInt:
 			if err := c.checkInt(col, v.Raw); err != nil {
 				return err

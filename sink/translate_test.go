@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -299,5 +300,24 @@ func TestPostgresMySQLTimeZone(t *testing.T) {
 	var got string
 	if err := conn.QueryRow(ctx, `SELECT (at AT TIME ZONE 'UTC')::text || ' ' || dt::text FROM z`).Scan(&got); err != nil || got != "2020-01-01 00:00:00 2020-01-01 05:30:00" {
 		t.Errorf("got %q (%v)", got, err)
+	}
+}
+
+// A DECIMAL wider than the 15 digits a double holds keeps its digits in
+// SQLite (TEXT); a narrower one is a NUMERIC number.
+func TestSQLiteMySQLWideDecimals(t *testing.T) {
+	path := writeMyDump(t, "dec.sql", "CREATE TABLE `d` (`wide` decimal(30,10), `narrow` decimal(10,2), `plain` decimal);\n"+
+		"INSERT INTO `d` VALUES ('12345678901234567890.0123456789',12345678.91,42),(-0.0000000001,-1.50,NULL);\n")
+	db := filepath.Join(t.TempDir(), "d.db")
+	s := &sink.SQLite{Path: db}
+	_, err := runMySQL(t.Context(), s, path)
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := query(t, db, `SELECT typeof(wide) || ' ' || wide, typeof(narrow) || ' ' || narrow || ' ' || coalesce(plain, 'NULL') FROM d ORDER BY rowid`)
+	want := []string{"text 12345678901234567890.0123456789|real 12345678.91 42", "text -0.0000000001|real -1.5 NULL"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
