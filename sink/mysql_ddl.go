@@ -317,15 +317,34 @@ func skipParens(ts []ddlToken, i int) int {
 	return len(ts)
 }
 
+// balanced reports whether the parenthesised group at ts[i] is closed.
+func balanced(ts []ddlToken, i int) bool {
+	if i >= len(ts) || ts[i].text != "(" {
+		return false
+	}
+	depth := 0
+	for j := i; j < len(ts); j++ {
+		switch ts[j].text {
+		case "(":
+			depth++
+		case ")":
+			if depth--; depth == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // parseKeyParts reads the key part list at ts[i] ("(a(10), b DESC)").
 func parseKeyParts(ts []ddlToken, i int) ([]myKeyPart, int) {
 	for i < len(ts) && ts[i].text != "(" {
 		i++
 	}
-	end := skipParens(ts, i)
-	if end == i {
+	if !balanced(ts, i) {
 		return nil, i
 	}
+	end := skipParens(ts, i)
 	var parts []myKeyPart
 	for _, it := range splitItems(ts[i+1 : end-1]) {
 		var p myKeyPart
@@ -382,10 +401,10 @@ func parseMySQLTable(text []byte) (*myTable, error) {
 	if i >= len(ts) || ts[i].text != "(" {
 		return nil, fmt.Errorf("CREATE TABLE %s without columns (CREATE TABLE … LIKE or AS SELECT are not translated)", t.Name)
 	}
-	end := skipParens(ts, i)
-	if end < i+2 || ts[end-1].text != ")" {
+	if !balanced(ts, i) {
 		return nil, fmt.Errorf("CREATE TABLE %s: unbalanced parentheses", t.Name)
 	}
+	end := skipParens(ts, i)
 	for _, it := range splitItems(ts[i+1 : end-1]) {
 		if err := t.item(it); err != nil {
 			return nil, err
