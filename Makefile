@@ -99,7 +99,7 @@ FUZZ_LEVEL  ?= short
 FUZZ_COUNTS := FuzzSplit:200000:1200000 FuzzRows:200000:900000 FuzzCheck:200000:800000 \
                FuzzSkipRows:200000:550000 FuzzExtract:200000:5800000 FuzzParseNames:200000:30000000 \
                FuzzSCP:200000:5400000 FuzzMySQLToSQLite:10000:370000 \
-               FuzzPostgresToSQLite:10000:1000000
+               FuzzPostgresToSQLite:10000:700000
 fuzz-short:
 	@echo "fuzz: lines at 0/sec mean a worker is minimizing a new input (up to 2s each, -fuzzminimizetime), not a hang; each target ends with PASS"
 	@$(GO) list -f '{{.ImportPath}} {{.Dir}}' ./... | while read pkg dir; do \
