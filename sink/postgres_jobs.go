@@ -292,7 +292,7 @@ func (l *pgLoad) runStream(j *pgJob, conn *pgx.Conn, lead bool) {
 func (l *pgLoad) copyStream(j *pgJob, conn *pgx.Conn, lead bool, r *chunkReader) (int64, error) {
 	ctx := j.ctx
 	if j.ddl != "" {
-		_, err := conn.PgConn().Exec(ctx, pgIndexSettings+j.ddl).ReadAll()
+		_, err := conn.PgConn().Exec(ctx, j.ddl).ReadAll()
 		return 0, err
 	}
 	own := conn != l.conn
@@ -497,8 +497,3 @@ func deferredName(st *sqlparse.Statement, text []byte) string {
 	}
 	return st.Table
 }
-
-// pgIndexSettings precede an index build: memory enough for the sort of a
-// big table to stay in memory, and for PostgreSQL to give a btree build
-// parallel workers (32 MB each).
-const pgIndexSettings = "SET maintenance_work_mem = '256MB'; SET max_parallel_maintenance_workers = 2; "
