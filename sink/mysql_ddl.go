@@ -297,30 +297,18 @@ func is(t ddlToken, words ...string) bool {
 }
 
 // skipParens returns the index after the parenthesised group at ts[i], or
-// i if ts[i] is not "(".
+// i if ts[i] is not "(" (len(ts) for a group that is not closed).
 func skipParens(ts []ddlToken, i int) int {
-	if i >= len(ts) || ts[i].text != "(" {
-		return i
-	}
-	depth := 0
-	for j := i; j < len(ts); j++ {
-		switch ts[j].text {
-		case "(":
-			depth++
-		case ")":
-			depth--
-			if depth == 0 {
-				return j + 1
-			}
-		}
-	}
-	return len(ts)
+	end, _ := closeParens(ts, i)
+	return end
 }
 
-// balanced reports whether the parenthesised group at ts[i] is closed.
-func balanced(ts []ddlToken, i int) bool {
+// closeParens returns the index after the parenthesised group at ts[i] and
+// whether its closing parenthesis is there: i and false if ts[i] is not
+// "(", len(ts) and false for a group that is not closed.
+func closeParens(ts []ddlToken, i int) (int, bool) {
 	if i >= len(ts) || ts[i].text != "(" {
-		return false
+		return i, false
 	}
 	depth := 0
 	for j := i; j < len(ts); j++ {
@@ -329,11 +317,11 @@ func balanced(ts []ddlToken, i int) bool {
 			depth++
 		case ")":
 			if depth--; depth == 0 {
-				return true
+				return j + 1, true
 			}
 		}
 	}
-	return false
+	return len(ts), false
 }
 
 // parseKeyParts reads the key part list at ts[i] ("(a(10), b DESC)").
@@ -341,10 +329,10 @@ func parseKeyParts(ts []ddlToken, i int) ([]myKeyPart, int) {
 	for i < len(ts) && ts[i].text != "(" {
 		i++
 	}
-	if !balanced(ts, i) {
+	end, ok := closeParens(ts, i)
+	if !ok {
 		return nil, i
 	}
-	end := skipParens(ts, i)
 	var parts []myKeyPart
 	for _, it := range splitItems(ts[i+1 : end-1]) {
 		var p myKeyPart
@@ -401,10 +389,10 @@ func parseMySQLTable(text []byte) (*myTable, error) {
 	if i >= len(ts) || ts[i].text != "(" {
 		return nil, fmt.Errorf("CREATE TABLE %s without columns (CREATE TABLE … LIKE or AS SELECT are not translated)", t.Name)
 	}
-	if !balanced(ts, i) {
+	end, ok := closeParens(ts, i)
+	if !ok {
 		return nil, fmt.Errorf("CREATE TABLE %s: unbalanced parentheses", t.Name)
 	}
-	end := skipParens(ts, i)
 	for _, it := range splitItems(ts[i+1 : end-1]) {
 		if err := t.item(it); err != nil {
 			return nil, err
