@@ -29,7 +29,8 @@ func (l *sqliteLoad) execMySQL(ctx context.Context, st *sqlparse.Statement) erro
 		if err != nil {
 			return err
 		}
-		conv.canonDates, conv.wideText = true, true
+		conv.canonDates = true
+		conv.keepWideDecimals()
 		cst := *st
 		cst.Rows = &convReader{r: st.Rows, c: conv}
 		if err := l.insertWith(ctx, &cst, head); err != nil {

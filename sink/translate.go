@@ -119,13 +119,13 @@ type rowConv struct {
 	// (2021/1/1 is 2021-01-01 00:00:00), for a target that keeps them as
 	// text (SQLite).
 	canonDates bool
-	// wideText keeps the numbers of DECIMAL columns wider than 15 digits as
-	// their digits (strings), for a target that stores them as TEXT
-	// (SQLite; see sqliteType).
-	wideText bool
-	zero     map[string]int64 // zero dates loaded as NULL, by note
-	rows     int64            // rows converted, for positions
-	buf      []byte
+	// wide marks the DECIMAL columns whose numbers are kept as their
+	// digits (strings), for a target that stores them as TEXT (SQLite; see
+	// sqliteType and keepWideDecimals); nil for none.
+	wide []bool
+	zero map[string]int64 // zero dates loaded as NULL, by note
+	rows int64            // rows converted, for positions
+	buf  []byte
 }
 
 // newRowConv returns the converter of st's rows into t (nil when the
@@ -147,6 +147,20 @@ func newRowConv(tr *Translation, t *myTable, st *sqlparse.Statement, cs encoding
 		c.cols = append(c.cols, col)
 	}
 	return c, nil
+}
+
+// keepWideDecimals makes the numbers of the DECIMAL columns that SQLite
+// stores as TEXT (wider than 15 digits) strings, their digits as written.
+func (c *rowConv) keepWideDecimals() {
+	c.wide = nil
+	for i, col := range c.cols {
+		if col.family() == famDecimal && sqliteType(col) == "TEXT" {
+			if c.wide == nil {
+				c.wide = make([]bool, len(c.cols))
+			}
+			c.wide[i] = true
+		}
+	}
 }
 
 // convert converts one row in place.
@@ -189,7 +203,7 @@ func (c *rowConv) convert(row []sqlparse.Value) error {
 					return c.errorf(col, "%v", err)
 				}
 			}
-		case (v.Kind == sqlparse.Int || v.Kind == sqlparse.Number) && c.wideText && f == famDecimal && sqliteType(col) == "TEXT":
+		case (v.Kind == sqlparse.Int || v.Kind == sqlparse.Number) && c.wide != nil && c.wide[i]:
 			v.Kind = sqlparse.String
 		case v.Kind == sqlparse.Int && f == famInt:
 			if err := c.checkInt(col, v.Raw); err != nil {
