@@ -39,8 +39,10 @@ type pgJob struct {
 	rows       int64     // rows encoded
 	sent       int64     // rows handed to chunks
 	pos        []jobStmt // the statements whose rows the job holds
-	ddl        string    // an index build's statement, instead of rows
+	ddl        string    // an index build's or validation's statements, instead of rows
 	size       int64     // an index build's table's size in bytes
+	unique     bool      // an index build of a primary key or unique index
+	names      []string  // the constraints a validation checks, as pos
 
 	ctx    context.Context // cancelled when a stream fails
 	cancel context.CancelFunc
@@ -272,7 +274,11 @@ func (l *pgLoad) runStream(j *pgJob, conn *pgx.Conn, lead bool) {
 	j.counted += n
 	if err != nil && j.err == nil {
 		j.err = l.s.redact(err, l.cfg.Password)
-		j.errRow = r.jobRow(err)
+		if j.ddl != "" {
+			j.errRow = j.ddlRow(err)
+		} else {
+			j.errRow = r.jobRow(err)
+		}
 		j.cancel()
 	}
 	j.streams--
@@ -405,12 +411,28 @@ func (l *pgLoad) finishAll() error { return l.finish(false) }
 func (l *pgLoad) finishRows() error { return l.finish(true) }
 
 // finish ends the current job and waits for the jobs loading rows and,
-// unless rowsOnly, the index builds too.
+// unless rowsOnly, runs the queued post-data section and waits for it
+// (postgres_post.go).
 func (l *pgLoad) finish(rowsOnly bool) error {
 	err := l.finishCur()
-	if !rowsOnly && err == nil {
-		err = l.startIndexes()
+	if e := l.waitJobs(true); err == nil {
+		err = e
 	}
+	if rowsOnly {
+		return err
+	}
+	if err == nil {
+		err = l.runPost()
+	}
+	if e := l.waitJobs(false); err == nil {
+		err = e
+	}
+	return err
+}
+
+// waitJobs waits for the jobs loading rows and, unless rowsOnly, the index
+// builds and validations too, and returns the first error.
+func (l *pgLoad) waitJobs(rowsOnly bool) error {
 	l.mu.Lock()
 	var wait, rest []*pgJob
 	for _, j := range l.jobs {
@@ -422,6 +444,7 @@ func (l *pgLoad) finish(rowsOnly bool) error {
 	}
 	l.jobs = rest
 	l.mu.Unlock()
+	var err error
 	for _, j := range wait {
 		<-j.done
 		if j.err != nil && err == nil {
@@ -441,6 +464,8 @@ func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []by
 	j := l.newJob(st)
 	j.pos = []jobStmt{{first: 1, line: st.Line, offset: st.Offset, num: st.Num}}
 	j.ddl = string(l.rw.rewrite(text))
+	j.unique = !(st.Verb == sqlparse.Create && st.Object == sqlparse.Index) ||
+		strings.HasPrefix(strings.ToUpper(string(text[:min(len(text), 64)])), "CREATE UNIQUE ")
 	if err := l.conn.QueryRow(ctx, "SELECT pg_relation_size($1::regclass)", l.qualified(st.Table)).Scan(&j.size); err != nil {
 		return l.wrap(err, "size of table "+st.Table)
 	}
@@ -448,32 +473,6 @@ func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []by
 	l.mu.Lock()
 	l.deferred = append(l.deferred, deferredName(st, text))
 	l.mu.Unlock()
-	return nil
-}
-
-// startIndexes starts the queued index builds, those of the largest tables
-// first (in the dump's order for one table), so that the longest builds do
-// not start last.
-func (l *pgLoad) startIndexes() error {
-	pending := l.pending
-	l.pending = nil
-	sort.SliceStable(pending, func(a, b int) bool { return pending[a].size > pending[b].size })
-	for _, j := range pending {
-		select {
-		case l.slots <- struct{}{}:
-		case <-l.ctx.Done():
-			return l.ctx.Err()
-		}
-		conn, err := l.jobConn(l.ctx)
-		if err != nil {
-			<-l.slots
-			return err
-		}
-		l.mu.Lock()
-		l.jobs = append(l.jobs, j)
-		l.mu.Unlock()
-		go l.runStream(j, conn, true)
-	}
 	return nil
 }
 

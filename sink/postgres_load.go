@@ -33,18 +33,20 @@ type pgLoad struct {
 	cancel  context.CancelFunc
 	session []string // session settings, replayed on every job's connection
 
-	slots   chan struct{} // one per job in flight
-	mu      sync.Mutex
-	idle    []*pgx.Conn // job connections not in use
-	all     []*pgx.Conn
-	jobs    []*pgJob        // started and not yet waited for
-	cur     *pgJob          // the job that rows of the same table go on to
-	pending []*pgJob        // index builds not started yet
-	loaded  map[string]bool // tables that received rows (no TRUNCATE again)
-	roles   map[string]bool // roles known to exist or not
-	kinds   map[string]bool // tables where FREEZE is allowed, once asked
-	my      *pgMySQL        // of a MySQL dump (postgres_mysql.go)
-	lite    *sqliteToPg     // of SQLite dumps (postgres_fromsqlite.go)
+	slots    chan struct{} // one per job in flight
+	mu       sync.Mutex
+	idle     []*pgx.Conn // job connections not in use
+	all      []*pgx.Conn
+	jobs     []*pgJob        // started and not yet waited for
+	cur      *pgJob          // the job that rows of the same table go on to
+	pending  []*pgJob        // index builds not started yet
+	fks      []*pgFK         // foreign keys not added yet (postgres_post.go)
+	triggers []pgPost        // triggers not created yet
+	loaded   map[string]bool // tables that received rows (no TRUNCATE again)
+	roles    map[string]bool // roles known to exist or not
+	kinds    map[string]bool // tables where FREEZE is allowed, once asked
+	my       *pgMySQL        // of a MySQL dump (postgres_mysql.go)
+	lite     *sqliteToPg     // of SQLite dumps (postgres_fromsqlite.go)
 	// connected is the database of the dump's first \connect.
 	connected string
 
@@ -171,8 +173,15 @@ func (l *pgLoad) exec(ctx context.Context, st *sqlparse.Statement) error {
 	case strings.HasPrefix(upper, "SELECT PG_CATALOG.SETVAL(") && l.mode != Append:
 		return l.execSQL(ctx, string(l.rw.rewrite(text)))
 	}
-	if l.mode != Append && isIndexBuild(st, upper, text) {
-		return l.indexJob(ctx, st, text)
+	if l.mode != Append {
+		switch {
+		case isIndexBuild(st, upper, text):
+			return l.indexJob(ctx, st, text)
+		case isForeignKey(upper, text):
+			return l.fkJob(ctx, st, text)
+		case st.Verb == sqlparse.Create && st.Object == sqlparse.Trigger:
+			return l.triggerJob(st, text)
+		}
 	}
 	// Every other statement runs after the rows before it.
 	if err := l.finishAll(); err != nil {
@@ -379,6 +388,12 @@ func (l *pgLoad) roleCheck(ctx context.Context, text []byte, upper string) (bool
 func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
 	if st.Kind == sqlparse.Insert && len(st.Trailer) > 0 {
 		return l.insertSQL(ctx, st)
+	}
+	if len(l.triggers) > 0 {
+		// A trigger the dump created before these rows fires on them.
+		if err := l.finishAll(); err != nil {
+			return err
+		}
 	}
 	key := st.Table + "\x00" + strings.Join(st.Columns, "\x00")
 	j := l.cur
@@ -641,7 +656,7 @@ func (l *pgLoad) Abort(ctx context.Context) error {
 // statements, which a stalled connection would block.
 func (l *pgLoad) abort(ctx context.Context) {
 	l.cancel()
-	l.pending = nil
+	l.pending, l.fks, l.triggers = nil, nil, nil
 	l.finishAll()
 	if l.conn != nil && !l.conn.IsClosed() {
 		if l.inTx {

@@ -1,6 +1,7 @@
 package sink_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -100,6 +101,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("Leftovers", func(t *testing.T) { testPGLeftovers(t, srv) })
 	t.Run("Roles", func(t *testing.T) { testPGRoles(t, srv) })
 	t.Run("MatView", func(t *testing.T) { testPGMatView(t, srv) })
+	t.Run("PostData", func(t *testing.T) { testPGPostData(t, srv) })
 	t.Run("Secrets", func(t *testing.T) { testPGSecrets(t, srv) })
 	t.Run("Streams", func(t *testing.T) { testPGStreams(t, srv) })
 	t.Run("Summary", func(t *testing.T) { testPGSummary(t, srv) })
@@ -570,6 +572,64 @@ func testPGMatView(t *testing.T, srv *testdb.Server) {
 		if err != nil || got != n || joined != n {
 			t.Errorf("matview %d, view %d rows (%v), want %d", got, joined, err, n)
 		}
+	}
+}
+
+// testPGPostData loads foreign keys, which the sink adds NOT VALID and
+// validates alongside the index builds, a NOT VALID one it leaves so, and
+// a trigger that fires on the rows after it; then a dump whose second
+// foreign key of a table fails, which names that key's line and leaves the
+// first load's tables.
+func testPGPostData(t *testing.T, srv *testdb.Server) {
+	ctx := context.Background()
+	freshDBs(t, srv, "postdata")
+	s := &sink.Postgres{DSN: srv.DSN("postgres"), Jobs: 2}
+	tail := `CREATE INDEX a_v ON public.a USING btree (v);
+CREATE FUNCTION public.stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.v := 'fired'; RETURN NEW; END $$;
+CREATE TRIGGER stamp BEFORE INSERT ON public.b FOR EACH ROW EXECUTE FUNCTION public.stamp();
+INSERT INTO public.b VALUES (1000, 'not fired');
+CREATE INDEX b_v ON public.b USING btree (v);
+ALTER TABLE ONLY public.b ADD CONSTRAINT b_a FOREIGN KEY (id) REFERENCES public.a(id) NOT VALID;
+ALTER TABLE ONLY public.a ADD CONSTRAINT a_b FOREIGN KEY (id) REFERENCES public.b(id) ON DELETE CASCADE DEFERRABLE;
+`
+	if _, err := pgLoad(ctx, s, "postdata", genDump(t, "ok", 100, tail)); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := pgx.Connect(ctx, srv.DSN("postdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	state := func() string {
+		var v, keys string
+		err := conn.QueryRow(ctx, `SELECT (SELECT v FROM public.b WHERE id = 1000),
+			(SELECT string_agg(conname || ' ' || convalidated, ', ' ORDER BY conname) FROM pg_constraint WHERE contype = 'f')`).Scan(&v, &keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v + "; " + keys
+	}
+	const want = "fired; a_b true, b_a false"
+	if got := state(); got != want {
+		t.Errorf("after the load: %s, want %s", got, want)
+	}
+
+	bad := genDump(t, "bad", 100, `INSERT INTO public.b VALUES (5000, 'orphan');
+CREATE INDEX b_v ON public.b USING btree (v);
+ALTER TABLE ONLY public.b ADD CONSTRAINT b_self FOREIGN KEY (id) REFERENCES public.b(id);
+ALTER TABLE ONLY public.b ADD CONSTRAINT b_a FOREIGN KEY (id) REFERENCES public.a(id);
+`)
+	text, err := os.ReadFile(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := int64(bytes.Count(text[:bytes.Index(text, []byte("ADD CONSTRAINT b_a "))], []byte("\n")) + 1)
+	_, err = pgLoad(ctx, s, "postdata", bad)
+	if se := (*importer.Error)(nil); !errors.As(err, &se) || se.Line != line || !strings.Contains(err.Error(), `"b_a"`) {
+		t.Errorf("error %v, want the foreign key b_a at line %d", err, line)
+	}
+	if got := state(); got != want {
+		t.Errorf("after the failed load: %s, want %s", got, want)
 	}
 }
 
