@@ -577,7 +577,8 @@ func testPGMatView(t *testing.T, srv *testdb.Server) {
 
 // testPGPostData loads foreign keys, which the sink adds NOT VALID and
 // validates alongside the index builds, a NOT VALID one it leaves so, and
-// a trigger that fires on the rows after it; then a dump whose second
+// a trigger that fires on the rows after it, a key of a partitioned table
+// (added as written); then a dump whose second
 // foreign key of a table fails, which names that key's line and leaves the
 // first load's tables.
 func testPGPostData(t *testing.T, srv *testdb.Server) {
@@ -591,6 +592,10 @@ INSERT INTO public.b VALUES (1000, 'not fired');
 CREATE INDEX b_v ON public.b USING btree (v);
 ALTER TABLE ONLY public.b ADD CONSTRAINT b_a FOREIGN KEY (id) REFERENCES public.a(id) NOT VALID;
 ALTER TABLE ONLY public.a ADD CONSTRAINT a_b FOREIGN KEY (id) REFERENCES public.b(id) ON DELETE CASCADE DEFERRABLE;
+CREATE TABLE public.p (id integer NOT NULL, a_id integer) PARTITION BY RANGE (id);
+CREATE TABLE public.p1 PARTITION OF public.p FOR VALUES FROM (0) TO (1000);
+INSERT INTO public.p VALUES (1, 1), (2, 2);
+ALTER TABLE public.p ADD CONSTRAINT p_a FOREIGN KEY (a_id) REFERENCES public.a(id);
 `
 	conn, err := pgx.Connect(ctx, srv.DSN("postdata"))
 	if err != nil {
@@ -606,7 +611,7 @@ ALTER TABLE ONLY public.a ADD CONSTRAINT a_b FOREIGN KEY (id) REFERENCES public.
 		}
 		return v + "; " + keys
 	}
-	const want = "fired; a_b true, b_a false"
+	const want = "fired; a_b true, b_a false, p_a true, p_a true"
 	ok := genDump(t, "ok", 100, tail)
 	for _, s := range []*sink.Postgres{{DSN: srv.DSN("postgres"), Mode: sink.Recreate, Jobs: 1}, s} {
 		if _, err := pgLoad(ctx, s, "postdata", ok); err != nil {
