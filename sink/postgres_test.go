@@ -576,11 +576,10 @@ func testPGMatView(t *testing.T, srv *testdb.Server) {
 }
 
 // testPGPostData loads foreign keys, which the sink adds NOT VALID and
-// validates alongside the index builds, a NOT VALID one it leaves so, and
-// a trigger that fires on the rows after it, a key of a partitioned table
-// (added as written); then a dump whose second
-// foreign key of a table fails, which names that key's line and leaves the
-// first load's tables.
+// validates alongside the index builds, a NOT VALID one it leaves so, a key
+// of a partitioned table (added as written) and a trigger that fires on the
+// rows after it; then a dump whose second foreign key of a table fails,
+// which names that key's line and leaves the first load's tables.
 func testPGPostData(t *testing.T, srv *testdb.Server) {
 	ctx := context.Background()
 	freshDBs(t, srv, "postdata")
