@@ -93,45 +93,25 @@ func (w *pgRewriter) rewrite(text []byte) []byte {
 			continue
 		case c == '\'' || (c|0x20) == 'e' && i+1 < len(text) && text[i+1] == '\'' && (i == 0 || !isIdentChar(text[i-1])):
 			esc := c != '\''
-			start := i
 			if esc {
 				i++
 			}
-			j := i + 1
-			for j < len(text) {
-				if esc && text[j] == '\\' {
-					j += 2
-					continue
-				}
-				if text[j] == '\'' {
-					if j+1 < len(text) && text[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					break
-				}
-				j++
-			}
+			j := pgQuoteEnd(text, i+1, esc)
 			end := min(j+1, len(text)) // after the closing quote
-			body := text[i+1 : min(j, len(text))]
+			body := text[i+1 : j]
 			if !esc && (seqFunc || castToRegclass(text[end:])) {
 				if s, n, ok := w.qualifiedPrefix(body); ok {
 					replace(i+1, i+1+n, strings.ReplaceAll(quoteIdent(s), "'", "''")+".")
 				}
 			}
-			_ = start
 			i = end
 			prevWord, prevDot, seqFunc = "", false, false
 			continue
 		case c == '$' && i+1 < len(text) && (text[i+1] == '$' || isIdentStart(text[i+1])) && (i == 0 || !isIdentChar(text[i-1])):
-			j := i + 1
-			for j < len(text) && text[j] != '$' && isIdentChar(text[j]) {
-				j++
-			}
-			if j < len(text) && text[j] == '$' {
-				tag := text[i : j+1]
-				if k := bytes.Index(text[j+1:], tag); k >= 0 {
-					i = j + 1 + k + len(tag)
+			if n := dollarTag(text[i:]); n > 0 {
+				tag := text[i : i+n]
+				if k := bytes.Index(text[i+n:], tag); k >= 0 {
+					i += n + k + n
 				} else {
 					i = len(text)
 				}

@@ -178,26 +178,12 @@ func lexDDL(b []byte, sqlite bool) []ddlToken {
 			out = append(out, ddlToken{text: string(b[i:j]), ident: true})
 			i = j
 		case c == '\'' || (c == 'E' || c == 'e') && i+1 < len(b) && b[i+1] == '\'':
-			j := i + 1
-			if c != '\'' {
-				j++
-			}
 			esc := c != '\''
-			for j < len(b) {
-				if esc && b[j] == '\\' {
-					j += 2
-					continue
-				}
-				if b[j] == '\'' {
-					if j+1 < len(b) && b[j+1] == '\'' {
-						j += 2
-						continue
-					}
-					break
-				}
+			j := i + 1
+			if esc {
 				j++
 			}
-			j = min(j+1, len(b))
+			j = min(pgQuoteEnd(b, j, esc)+1, len(b))
 			out = append(out, ddlToken{text: string(b[i:j])})
 			i = j
 		case c == '$' && dollarTag(b[i:]) > 0:
@@ -251,6 +237,26 @@ func dollarTag(b []byte) int {
 		}
 	}
 	return 0
+}
+
+// pgQuoteEnd returns the index of the quote that ends a string literal
+// whose body starts at b[j], or len(b) if none does: a doubled quote is
+// part of the body, and so is a backslash and the byte after it in an
+// E'…' string (esc).
+func pgQuoteEnd(b []byte, j int, esc bool) int {
+	for j < len(b) {
+		switch {
+		case esc && b[j] == '\\':
+			j += 2
+		case b[j] != '\'':
+			j++
+		case j+1 < len(b) && b[j+1] == '\'':
+			j += 2
+		default:
+			return j
+		}
+	}
+	return len(b)
 }
 
 // pgString returns the value of a string token ('…', $$…$$) and whether t
