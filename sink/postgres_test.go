@@ -260,11 +260,7 @@ func genDump(t *testing.T, tag string, n int, tail string) string {
 		fmt.Fprintf(&b, "ALTER TABLE ONLY public.%s ADD CONSTRAINT %s_pkey PRIMARY KEY (id);\n", tb, tb)
 	}
 	b.WriteString(tail)
-	path := filepath.Join(t.TempDir(), tag+".sql")
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return tempFile(t, tag+".sql", b.String())
 }
 
 func testPGAtomic(t *testing.T, srv *testdb.Server) {
@@ -664,11 +660,7 @@ func insertsDump(t *testing.T, n, bad int) (string, int64) {
 		}
 	}
 	b.WriteString("ALTER TABLE ONLY public.a ADD CONSTRAINT a_pkey PRIMARY KEY (id);\n")
-	path := filepath.Join(t.TempDir(), fmt.Sprintf("inserts-%d-%d.sql", n, bad))
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path, badLine
+	return tempFile(t, fmt.Sprintf("inserts-%d-%d.sql", n, bad), b.String()), badLine
 }
 
 // testPGStreams loads a table big enough for its rows to go to several
@@ -766,10 +758,7 @@ func testPGSchemas(t *testing.T, srv *testdb.Server) {
 		}
 	}
 	data := "COPY public.a (id, v) FROM stdin;\n1000\tappended\n\\.\n"
-	path := filepath.Join(t.TempDir(), "append.sql")
-	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := tempFile(t, "append.sql", data)
 	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres"), Mode: sink.Append, Schemas: map[string]string{"public": "copy"}}, "schemas", path); err != nil {
 		t.Fatal(err)
 	}
@@ -828,14 +817,7 @@ func testPGExtension(t *testing.T, srv *testdb.Server) {
 func testPGConnect(t *testing.T, srv *testdb.Server) {
 	ctx := context.Background()
 	freshDBs(t, srv, "conn")
-	dump := func(name, text string) string {
-		path := filepath.Join(t.TempDir(), name)
-		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	one := dump("one.sql", "\\connect shop\nCREATE TABLE public.a (id int);\n\\connect -reuse-previous=on \"dbname='shop'\"\nINSERT INTO public.a VALUES (1);\n")
+	one := tempFile(t, "one.sql", "\\connect shop\nCREATE TABLE public.a (id int);\n\\connect -reuse-previous=on \"dbname='shop'\"\nINSERT INTO public.a VALUES (1);\n")
 	rep, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres")}, "conn", one)
 	if err != nil {
 		t.Fatal(err)
@@ -844,7 +826,7 @@ func testPGConnect(t *testing.T, srv *testdb.Server) {
 		t.Errorf("skipped %v, want 2 \\connect", rep.SkippedStatements)
 	}
 	want := pgTables(t, srv, "conn")
-	two := dump("two.sql", "\\connect shop\nCREATE TABLE public.b (id int);\n\\connect other\nCREATE TABLE public.c (id int);\n")
+	two := tempFile(t, "two.sql", "\\connect shop\nCREATE TABLE public.b (id int);\n\\connect other\nCREATE TABLE public.c (id int);\n")
 	if _, err := pgLoad(ctx, &sink.Postgres{DSN: srv.DSN("postgres")}, "conn", two); err == nil || !strings.Contains(err.Error(), `"other" after "shop"`) {
 		t.Errorf("a second database: error %v", err)
 	}

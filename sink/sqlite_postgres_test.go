@@ -501,10 +501,7 @@ func TestSQLitePostgresCopyDecoding(t *testing.T) {
 		"3\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n" +
 		"4\t\t\\\\x\ttrue\t0\tInfinity\t2020-01-02 03:04:05\n" +
 		"\\.\n"
-	path := filepath.Join(t.TempDir(), "copy.sql")
-	if err := os.WriteFile(path, []byte(dump), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := tempFile(t, "copy.sql", dump)
 	db := filepath.Join(t.TempDir(), "out.db")
 	if _, err := loadPG(t, db, path, sink.Replace); err != nil {
 		t.Fatal(err)
@@ -582,10 +579,7 @@ func TestSQLitePostgresSkipsByName(t *testing.T) {
 		"CREATE TEXT SEARCH CONFIGURATION public.c (COPY = pg_catalog.english);\n" +
 		"COPY public.t (id, v) FROM stdin;\n1\ta\n\\.\n" +
 		"SELECT pg_catalog.lo_create('16400');\n"
-	path := filepath.Join(t.TempDir(), "odd.sql")
-	if err := os.WriteFile(path, []byte(dump), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := tempFile(t, "odd.sql", dump)
 	rep, err := loadPG(t, filepath.Join(t.TempDir(), "out.db"), path, sink.Replace)
 	if err != nil {
 		t.Fatal(err)
@@ -607,10 +601,7 @@ func TestSQLitePostgresStrict(t *testing.T) {
 		"CREATE TABLE public.t (id integer NOT NULL, v text);\n" +
 		"COPY public.t (id, v) FROM stdin;\n1\ta\n\\.\n" +
 		"DO $$ BEGIN RAISE NOTICE 'x'; END $$;\n"
-	path := filepath.Join(t.TempDir(), "strict.sql")
-	if err := os.WriteFile(path, []byte(dump), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := tempFile(t, "strict.sql", dump)
 	db := filepath.Join(t.TempDir(), "out.db")
 	s := &sink.SQLite{Path: db, Translation: sink.Translation{Strict: true}}
 	defer s.Close()

@@ -46,7 +46,9 @@ const typesDump = "/*!40101 SET NAMES latin1 */;\n" +
 	"(7,0,NULL,NULL,-1.0000,NULL,'b',0x00FF,b'1','2000-02-29',NULL,'2020-01-02 03:04:05','a',NULL,NULL,NULL);\n" +
 	"CREATE TRIGGER `tr` BEFORE INSERT ON `t` FOR EACH ROW SET NEW.small = 1;\n"
 
-func writeMyDump(t *testing.T, name, text string) string {
+// tempFile writes text to a file called name in a new temporary folder and
+// returns its path.
+func tempFile(t *testing.T, name, text string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
@@ -66,7 +68,7 @@ func runMySQL(ctx context.Context, s importer.Sink, path string) (*importer.Repo
 func TestPostgresMySQLTypes(t *testing.T) {
 	srv := pgServer(t)
 	ctx := t.Context()
-	path := writeMyDump(t, "types.sql", typesDump)
+	path := tempFile(t, "types.sql", typesDump)
 	freshDBs(t, srv, "mytypes")
 	rep, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mytypes")}, path)
 	if err != nil {
@@ -120,7 +122,7 @@ func TestPostgresMySQLTypes(t *testing.T) {
 			t.Errorf("Flag = %s", got)
 		}
 		// A tinyint(1) holding 2 is refused, with its row.
-		bad := writeMyDump(t, "bad.sql", strings.Replace(typesDump, "(7,0,", "(7,2,", 1))
+		bad := tempFile(t, "bad.sql", strings.Replace(typesDump, "(7,0,", "(7,2,", 1))
 		_, err := runMySQL(ctx, s, bad)
 		if err == nil || !strings.Contains(err.Error(), "row 2 of the statement, column t.Flag: 2 is not a boolean") {
 			t.Errorf("err = %v", err)
@@ -140,7 +142,7 @@ func TestPostgresMySQLTypes(t *testing.T) {
 		}
 	})
 	t.Run("OutOfRange", func(t *testing.T) {
-		bad := writeMyDump(t, "range.sql", strings.Replace(typesDump, "(7,0,NULL,", "(7,0,256,", 1))
+		bad := tempFile(t, "range.sql", strings.Replace(typesDump, "(7,0,NULL,", "(7,0,256,", 1))
 		_, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mytypes")}, bad)
 		if err == nil || !strings.Contains(err.Error(), "row 2 of the statement, column t.small: 256 is out of range for TINYINT UNSIGNED") {
 			t.Errorf("err = %v", err)
@@ -158,7 +160,7 @@ func TestPostgresMySQLTypes(t *testing.T) {
 func TestSQLiteMySQLTypes(t *testing.T) {
 	ctx := t.Context()
 	// SQLite's integers stop at 2⁶³-1.
-	path := writeMyDump(t, "types.sql", typesDump)
+	path := tempFile(t, "types.sql", typesDump)
 	db := filepath.Join(t.TempDir(), "t.db")
 	s := &sink.SQLite{Path: db}
 	_, err := runMySQL(ctx, s, path)
@@ -166,7 +168,7 @@ func TestSQLiteMySQLTypes(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "row 1 of the statement, column t.big: 18446744073709551615 is out of range for the target's integers") {
 		t.Errorf("err = %v", err)
 	}
-	path = writeMyDump(t, "types.sql", strings.Replace(typesDump, "18446744073709551615", "9223372036854775807", 1))
+	path = tempFile(t, "types.sql", strings.Replace(typesDump, "18446744073709551615", "9223372036854775807", 1))
 	s = &sink.SQLite{Path: db}
 	rep, err := runMySQL(ctx, s, path)
 	s.Close()
@@ -180,7 +182,7 @@ func TestSQLiteMySQLTypes(t *testing.T) {
 	if len(got) != 1 || got[0] != "café 61000A62 blob|NULL 2021-03-04 05:06:07" {
 		t.Errorf("row 1 = %q", got)
 	}
-	bad := writeMyDump(t, "range.sql", strings.Replace(string(must(os.ReadFile(path))), "(7,0,NULL,", "(7,0,256,", 1))
+	bad := tempFile(t, "range.sql", strings.Replace(string(must(os.ReadFile(path))), "(7,0,NULL,", "(7,0,256,", 1))
 	s = &sink.SQLite{Path: db}
 	_, err = runMySQL(ctx, s, bad)
 	s.Close()
@@ -208,11 +210,11 @@ func TestPostgresMySQLModes(t *testing.T) {
 	srv := pgServer(t)
 	ctx := t.Context()
 	freshDBs(t, srv, "mymodes")
-	path := writeMyDump(t, "types.sql", typesDump)
+	path := tempFile(t, "types.sql", typesDump)
 	if _, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mymodes"), Mode: sink.Recreate}, path); err != nil {
 		t.Fatal(err)
 	}
-	more := writeMyDump(t, "more.sql", "DROP TABLE IF EXISTS `t`;\n"+
+	more := tempFile(t, "more.sql", "DROP TABLE IF EXISTS `t`;\n"+
 		typesDump[strings.Index(typesDump, "CREATE TABLE"):strings.Index(typesDump, "INSERT INTO")]+
 		"INSERT INTO `t` (`id`, `name`, `born`, `raw`) VALUES (8,'n8','0000-00-00',0x01),(9,'n9','2001-02-03','x');\n")
 	rep, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mymodes"), Mode: sink.Append}, more)
@@ -235,7 +237,7 @@ func TestPostgresMySQLModes(t *testing.T) {
 	}
 	// A data-only dump into the existing table: its columns' types come
 	// from the server.
-	data := writeMyDump(t, "data.sql", "INSERT INTO `t` (`id`, `name`, `born`, `raw`, `bits`) VALUES (60,'n60','0000-00-00','a\\0b',b'11');\n")
+	data := tempFile(t, "data.sql", "INSERT INTO `t` (`id`, `name`, `born`, `raw`, `bits`) VALUES (60,'n60','0000-00-00','a\\0b',b'11');\n")
 	rep, err = runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mymodes"), Mode: sink.Append}, data)
 	if err != nil {
 		t.Fatal(err)
@@ -255,7 +257,7 @@ func TestMySQLCharsets(t *testing.T) {
 	// "Привет" in cp1251, and in a binary column bytes as they are.
 	dump := "SET NAMES cp1251;\nCREATE TABLE `c` (`s` varchar(10), `b` varbinary(4));\n" +
 		"INSERT INTO `c` VALUES ('\xcf\xf0\xe8\xe2\xe5\xf2','\xcf\xf0');\n"
-	path := writeMyDump(t, "c.sql", dump)
+	path := tempFile(t, "c.sql", dump)
 	db := filepath.Join(t.TempDir(), "c.db")
 	s := &sink.SQLite{Path: db}
 	_, err := runMySQL(ctx, s, path)
@@ -266,7 +268,7 @@ func TestMySQLCharsets(t *testing.T) {
 	if got := query(t, db, `SELECT s, hex(b) FROM c`); len(got) != 1 || got[0] != "Привет|CFF0" {
 		t.Errorf("got %q", got)
 	}
-	bad := writeMyDump(t, "bad.sql", strings.Replace(dump, "cp1251", "ucs2", 1))
+	bad := tempFile(t, "bad.sql", strings.Replace(dump, "cp1251", "ucs2", 1))
 	s = &sink.SQLite{Path: db}
 	_, err = runMySQL(ctx, s, bad)
 	s.Close()
@@ -291,7 +293,7 @@ func TestPostgresMySQLTimeZone(t *testing.T) {
 	srv := pgServer(t)
 	ctx := t.Context()
 	freshDBs(t, srv, "mytz")
-	path := writeMyDump(t, "tz.sql", "/*!40103 SET TIME_ZONE='+05:30' */;\nCREATE TABLE `z` (`at` timestamp NULL, `dt` datetime NULL);\n"+
+	path := tempFile(t, "tz.sql", "/*!40103 SET TIME_ZONE='+05:30' */;\nCREATE TABLE `z` (`at` timestamp NULL, `dt` datetime NULL);\n"+
 		"INSERT INTO `z` VALUES ('2020-01-01 05:30:00','2020-01-01 05:30:00');\n/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;\n")
 	if _, err := runMySQL(ctx, &sink.Postgres{DSN: srv.DSN("mytz")}, path); err != nil {
 		t.Fatal(err)
@@ -306,7 +308,7 @@ func TestPostgresMySQLTimeZone(t *testing.T) {
 // A DECIMAL wider than the 15 digits a double holds keeps its digits in
 // SQLite (TEXT); a narrower one is a NUMERIC number.
 func TestSQLiteMySQLWideDecimals(t *testing.T) {
-	path := writeMyDump(t, "dec.sql", "CREATE TABLE `d` (`wide` decimal(30,10), `narrow` decimal(10,2), `plain` decimal);\n"+
+	path := tempFile(t, "dec.sql", "CREATE TABLE `d` (`wide` decimal(30,10), `narrow` decimal(10,2), `plain` decimal);\n"+
 		"INSERT INTO `d` VALUES ('12345678901234567890.0123456789',12345678.91,42),(-0.0000000001,-1.50,NULL);\n")
 	db := filepath.Join(t.TempDir(), "d.db")
 	s := &sink.SQLite{Path: db}
