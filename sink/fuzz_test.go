@@ -27,22 +27,9 @@ import (
 func FuzzMySQLToSQLite(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("..", "testdata", "corpus", "mysql", "*schema*.sql"))
 	seeds = append(seeds, filepath.Join("..", "testdata", "corpus", "mysql", "chinook.sql"))
-	var p sqlparse.Parser
-	for _, name := range seeds {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		err = p.Parse(context.Background(), bytes.NewReader(b), sqlparse.MySQL, func(st *sqlparse.Statement) error {
-			if st.Verb == sqlparse.Create && st.Object == sqlparse.Table {
-				f.Add(append(bytes.Clone(st.Text), ";\n"...))
-			}
-			return nil
-		})
-		if err != nil {
-			f.Fatalf("%s: %v", name, err)
-		}
-	}
+	addStatementSeeds(f, &sqlparse.Parser{}, sqlparse.MySQL, seeds, 0, func(st *sqlparse.Statement) bool {
+		return st.Verb == sqlparse.Create && st.Object == sqlparse.Table
+	})
 	for _, s := range []string{
 		"CREATE TABLE `t` (`a` int NOT NULL AUTO_INCREMENT, `b` enum('x','y') DEFAULT 'x', PRIMARY KEY (`a`), KEY `k` (`b`)) ENGINE=InnoDB;\n",
 		"CREATE TABLE t (a bit(3) DEFAULT b'101', b timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP ON UPDATE CURRENT_TIMESTAMP, FULLTEXT KEY f (b));\n",
@@ -54,6 +41,29 @@ func FuzzMySQLToSQLite(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, dump []byte) { loadFuzzedIntoSQLite(t, dump, sqlparse.MySQL) })
+}
+
+// addStatementSeeds adds to f, as a statement of its own ending in ";\n",
+// each statement of the files (dumps of dialect d) that keep selects, at
+// most most of a file (0: all).
+func addStatementSeeds(f *testing.F, p *sqlparse.Parser, d sqlparse.Dialect, files []string, most int, keep func(*sqlparse.Statement) bool) {
+	for _, name := range files {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		n := 0
+		err = p.Parse(context.Background(), bytes.NewReader(b), d, func(st *sqlparse.Statement) error {
+			if (most == 0 || n < most) && keep(st) {
+				n++
+				f.Add(append(bytes.Clone(st.Text), ";\n"...))
+			}
+			return nil
+		})
+		if err != nil {
+			f.Fatalf("%s: %v", name, err)
+		}
+	}
 }
 
 // loadFuzzedIntoSQLite loads dump, a dump of dialect d, into an in-memory
@@ -94,31 +104,17 @@ func loadFuzzedIntoSQLite(t *testing.T, dump []byte, d sqlparse.Dialect) {
 
 // FuzzPostgresToSQLite feeds the PostgreSQL-to-SQLite translator arbitrary
 // schema statements through the SQLite sink, as FuzzMySQLToSQLite does for
-// MySQL; the seeds are the DDL statements of the PostgreSQL dumps in
-// testdata/corpus (each with a COPY of one row when it is a table).
+// MySQL; the seeds are the first 40 statements other than rows of each
+// PostgreSQL dump in testdata/corpus, a table with a COPY of one row, and
+// statements cut short.
 //
 //	go test -run '^$' -fuzz '^FuzzPostgresToSQLite$' -fuzztime 100000x ./sink
 func FuzzPostgresToSQLite(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("..", "testdata", "corpus", "postgres", "*.sql"))
-	p := sqlparse.Parser{Allow: sqlparse.Allow{MissingTrailer: true, AnyStatement: true}}
-	for _, name := range seeds {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		n := 0
-		err = p.Parse(context.Background(), bytes.NewReader(b), sqlparse.Postgres, func(st *sqlparse.Statement) error {
-			if st.Kind == sqlparse.Insert || st.Kind == sqlparse.Copy || n >= 40 {
-				return nil
-			}
-			n++
-			f.Add(append(bytes.Clone(st.Text), ";\n"...))
-			return nil
-		})
-		if err != nil {
-			f.Fatalf("%s: %v", name, err)
-		}
-	}
+	p := &sqlparse.Parser{Allow: sqlparse.Allow{MissingTrailer: true, AnyStatement: true}}
+	addStatementSeeds(f, p, sqlparse.Postgres, seeds, 40, func(st *sqlparse.Statement) bool {
+		return st.Kind != sqlparse.Insert && st.Kind != sqlparse.Copy
+	})
 	for _, s := range []string{
 		"CREATE TABLE public.t (id integer NOT NULL, b bytea, n numeric(30,2));\nCOPY public.t (id, b, n) FROM stdin;\n1\t\\\\x00ff\t1.50\n\\.\nALTER TABLE ONLY public.t ADD CONSTRAINT t_pkey PRIMARY KEY (id);\n",
 		"CREATE TABLE t (;\n",
