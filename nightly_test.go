@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/dumpline/importer"
+	"github.com/dumpline/importer/internal/testdb"
 	"github.com/dumpline/importer/sink"
 	"github.com/dumpline/importer/source"
 	"github.com/dumpline/importer/source/remote"
@@ -59,19 +60,10 @@ func tables(t testing.TB, path string) map[string]int64 {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	rows, err := db.Query(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
+	names, err := testdb.Strings(context.Background(), db, `SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	rows.Close()
 	out := map[string]int64{}
 	for _, n := range names {
 		var c int64

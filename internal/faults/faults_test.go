@@ -243,22 +243,7 @@ func serverTarget(t testing.TB, srv *testdb.Server) *target {
 		tg.newSink = func(a string) importer.Sink { return &sink.Postgres{DSN: dsnVia(a)} }
 		q = `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'dumpline\_%'`
 	}
-	tg.leftovers = func(ctx context.Context) ([]string, error) {
-		rows, err := conn.QueryContext(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var out []string
-		for rows.Next() {
-			var s string
-			if err := rows.Scan(&s); err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		}
-		return out, rows.Err()
-	}
+	tg.leftovers = func(ctx context.Context) ([]string, error) { return testdb.Strings(ctx, conn, q) }
 	return tg
 }
 

@@ -105,19 +105,10 @@ func (tg *faultTarget) state(t *testing.T) string {
 		defer db.Close()
 		tg.db = db
 	}
-	rows, err := tg.db.Query(tg.tables)
+	names, err := testdb.Strings(t.Context(), tg.db, tg.tables)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		names = append(names, n)
-	}
-	rows.Close()
 	var out []string
 	for _, n := range names {
 		var c int

@@ -69,7 +69,7 @@ func mysqlLoad(ctx context.Context, t testing.TB, srv *testdb.Server, db, path s
 
 // mysqlDatabases lists the server's databases.
 func mysqlDatabases(ctx context.Context, conn *sql.DB) ([]string, error) {
-	return queryStrings(ctx, conn, "SHOW DATABASES")
+	return testdb.Strings(ctx, conn, "SHOW DATABASES")
 }
 
 // mysqlCounts counts the rows of every base table of the databases dbs,
@@ -154,7 +154,7 @@ func pgLoad(ctx context.Context, srv *testdb.Server, db, path string, env ...str
 
 // pgDatabases lists the server's databases that are not templates.
 func pgDatabases(ctx context.Context, conn *sql.DB) ([]string, error) {
-	return queryStrings(ctx, conn, "SELECT datname FROM pg_database WHERE NOT datistemplate")
+	return testdb.Strings(ctx, conn, "SELECT datname FROM pg_database WHERE NOT datistemplate")
 }
 
 // pgCounts counts the rows stored in each table of database db, keyed
@@ -186,7 +186,7 @@ func pgCounts(ctx context.Context, t testing.TB, srv *testdb.Server, db string) 
 func pgUnfaithful(ctx context.Context, t testing.TB, srv *testdb.Server, db string) ([]string, error) {
 	conn := srv.Open(t, db)
 	defer conn.Close()
-	return queryStrings(ctx, conn, `
+	return testdb.Strings(ctx, conn, `
 		SELECT 'rule ' || schemaname || '.' || rulename FROM pg_rules WHERE definition ILIKE '%ON INSERT%'
 		UNION ALL
 		SELECT 'trigger ' || tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled IN ('A', 'R')`)
@@ -271,23 +271,6 @@ func lines(s string) []string {
 }
 
 func quoteSQLString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-func queryStrings(ctx context.Context, conn *sql.DB, q string, args ...any) ([]string, error) {
-	rows, err := conn.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
-}
 
 func queryPairs(ctx context.Context, conn *sql.DB, q string, args ...any) ([][2]string, error) {
 	rows, err := conn.QueryContext(ctx, q, args...)

@@ -121,22 +121,9 @@ func WriteSakilaDump(ctx context.Context, corpusDir, out string, minBytes int64,
 	d.Size = st.Size()
 	d.Producer = strings.TrimSpace("mariadb-dump (" + srv.Version + ") " + strings.Join(dumpArgs, " "))
 
-	pairs, err := conn.QueryContext(ctx, `SELECT TABLE_NAME FROM information_schema.TABLES
+	tables, err := Strings(ctx, conn, `SELECT TABLE_NAME FROM information_schema.TABLES
 		WHERE TABLE_SCHEMA = 'sakila' AND TABLE_TYPE = 'BASE TABLE'`)
 	if err != nil {
-		return nil, fmt.Errorf("testdb: %w", err)
-	}
-	var tables []string
-	for pairs.Next() {
-		var t string
-		if err := pairs.Scan(&t); err != nil {
-			pairs.Close()
-			return nil, fmt.Errorf("testdb: %w", err)
-		}
-		tables = append(tables, t)
-	}
-	pairs.Close()
-	if err := pairs.Err(); err != nil {
 		return nil, fmt.Errorf("testdb: %w", err)
 	}
 	for _, t := range tables {
