@@ -68,6 +68,16 @@ type jobStmt struct {
 	line, offset, num int64
 }
 
+// posOf returns where st is, its rows starting at row first of a job.
+func posOf(st *sqlparse.Statement, first int64) jobStmt {
+	return jobStmt{first: first, line: st.Line, offset: st.Offset, num: st.Num}
+}
+
+// err returns err as the error of the statement at p, of table.
+func (p jobStmt) err(table string, err error) error {
+	return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: table, Err: err}
+}
+
 // failed returns the error of a job that ended with one, as the error of
 // the statement whose rows failed.
 func (l *pgLoad) failed() error {
@@ -95,7 +105,7 @@ func (j *pgJob) stmtErr() error {
 			p = j.pos[k]
 		}
 	}
-	return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: j.table, Err: j.err}
+	return p.err(j.table, j.err)
 }
 
 // send hands the buffer to the job's streams, starting one more when they
@@ -462,7 +472,7 @@ func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []by
 		return err
 	}
 	j := l.newJob(st)
-	j.pos = []jobStmt{{first: 1, line: st.Line, offset: st.Offset, num: st.Num}}
+	j.pos = []jobStmt{posOf(st, 1)}
 	j.ddl = string(l.rw.rewrite(text))
 	j.unique = !(st.Verb == sqlparse.Create && st.Object == sqlparse.Index) ||
 		strings.HasPrefix(strings.ToUpper(string(text[:min(len(text), 64)])), "CREATE UNIQUE ")

@@ -406,7 +406,7 @@ func (l *pgLoad) rowsOf(ctx context.Context, st *sqlparse.Statement) error {
 			return err
 		}
 	}
-	j.pos = append(j.pos, jobStmt{first: j.rows + 1, line: st.Line, offset: st.Offset, num: st.Num})
+	j.pos = append(j.pos, posOf(st, j.rows+1))
 	if cl, ok := st.Rows.(sqlparse.CopyLineReader); ok && st.Kind == sqlparse.Copy {
 		// pg_dump's lines go to the server as they are.
 		for {

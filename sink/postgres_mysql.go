@@ -155,7 +155,7 @@ func (l *pgLoad) mysqlCreateTable(ctx context.Context, st *sqlparse.Statement) e
 	}
 	l.my.tables[name] = t
 	l.my.created[name] = "table"
-	l.my.pos[name] = jobStmt{line: st.Line, offset: st.Offset, num: st.Num}
+	l.my.pos[name] = posOf(st, 0)
 	return l.s.Translation.notes("postgres", prefixAll("not translated: ", t.lost), t.info)
 }
 
@@ -315,7 +315,7 @@ func (l *pgLoad) mysqlRows(ctx context.Context, st *sqlparse.Statement) error {
 			return err
 		}
 	}
-	j.pos = append(j.pos, jobStmt{first: j.rows + 1, line: st.Line, offset: st.Offset, num: st.Num})
+	j.pos = append(j.pos, posOf(st, j.rows+1))
 	for row, err := range sqlparse.Rows(st.Rows) {
 		if err != nil {
 			return err
@@ -486,9 +486,7 @@ func (l *pgLoad) mysqlPost(ctx context.Context) error {
 				continue
 			}
 			if err := l.execSQL(ctx, sql); err != nil {
-				p := m.pos[name]
-				return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: name,
-					Err: fmt.Errorf("%w (translated as %q)", l.wrap(err, "foreign key"), sql)}
+				return m.pos[name].err(name, fmt.Errorf("%w (translated as %q)", l.wrap(err, "foreign key"), sql))
 			}
 		}
 		for _, col := range t.serials {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/dumpline/importer"
 	"github.com/dumpline/importer/sqlparse"
 )
 
@@ -48,11 +47,6 @@ type pgPost struct {
 	sql   string
 }
 
-// err returns err as the error of the queued statement.
-func (p jobStmt) err(table string, err error) error {
-	return &importer.StatementError{Line: p.line, Offset: p.offset, Statement: p.num, Table: table, Err: err}
-}
-
 var (
 	fkReferences = regexp.MustCompile(`(?is)\bREFERENCES\s+((?:"(?:[^"]|"")+"|[^\s(."]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[^\s(."]+))?)`)
 	fkNotValid   = regexp.MustCompile(`(?is)\bNOT\s+VALID\s*;?\s*$`)
@@ -77,7 +71,7 @@ func (l *pgLoad) fkJob(ctx context.Context, st *sqlparse.Statement, text []byte)
 		return err
 	}
 	sql := string(l.rw.rewrite(text))
-	fk := &pgFK{pos: jobStmt{first: 1, line: st.Line, offset: st.Offset, num: st.Num}, table: st.Table, add: sql}
+	fk := &pgFK{pos: posOf(st, 1), table: st.Table, add: sql}
 	m := fkReferences.FindStringSubmatch(sql)
 	name := addConstraint.FindSubmatch(text)
 	if m != nil && name != nil && !fkNotValid.MatchString(sql) {
@@ -107,7 +101,7 @@ func (l *pgLoad) fkJob(ctx context.Context, st *sqlparse.Statement, text []byte)
 // for the index builds of its table, and none of them needs it.
 func (l *pgLoad) triggerJob(st *sqlparse.Statement, text []byte) error {
 	l.triggers = append(l.triggers, pgPost{
-		pos:   jobStmt{first: 1, line: st.Line, offset: st.Offset, num: st.Num},
+		pos:   posOf(st, 1),
 		table: st.Table,
 		sql:   string(l.rw.rewrite(text)),
 	})
