@@ -488,8 +488,9 @@ func (l *pgLoad) indexJob(ctx context.Context, st *sqlparse.Statement, text []by
 
 var addConstraint = regexp.MustCompile(`(?i)\bADD\s+CONSTRAINT\s+("(?:[^"]|"")+"|[^\s(]+)`)
 
-// deferredName names an index build for [importer.LoadSummary]: the index
-// or constraint and its table, as the dump names them.
+// deferredName names an index build or foreign key for
+// [importer.LoadSummary]: the index or constraint and its table, as the
+// dump names them.
 func deferredName(st *sqlparse.Statement, text []byte) string {
 	name := st.Name
 	if m := addConstraint.FindSubmatch(text); m != nil {

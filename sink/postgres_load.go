@@ -52,7 +52,7 @@ type pgLoad struct {
 
 	// What Summary reports; guarded by mu.
 	swapped  []string // the schemas the swap put in place
-	deferred []string // the index builds run after the rows
+	deferred []string // the index builds and foreign keys run after the rows
 	inserted bool     // rows went in with SQL INSERTs
 	copying  int      // COPY streams running
 	most     int      // the most COPY streams run at once
